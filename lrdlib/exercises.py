@@ -1,0 +1,36 @@
+"""Checkers for the chapters' code exercises: they compare the reader's function with lrdlib's."""
+
+from __future__ import annotations
+
+import torch
+
+from . import dln, init, losses
+
+
+def check_dln_gradients(reader_fn, seed: int = 0) -> bool:
+    """Check ``reader_fn(weights, X, Y) -> [∂ℓ/∂W_1, …]`` for ``ℓ = ½‖W_{L:1}X − Y‖²``.
+
+    Tries three random rectangular networks; prints what is wrong and returns ``False`` if any
+    gradient is off by more than 1e-8 relative, else prints "correct" and returns ``True``.
+    """
+    g = torch.Generator().manual_seed(seed)
+    for widths in ([4, 5, 3], [3, 6, 6, 2], [5, 5, 5, 5, 5]):
+        weights = init.gaussian_init(widths, 1.0, seed=g)
+        X = torch.randn(widths[0], 7, generator=g, dtype=torch.float64)
+        Y = torch.randn(widths[-1], 7, generator=g, dtype=torch.float64)
+        _, reference = dln.gradients(weights, losses.Regression.from_data(X, Y))
+        answer = reader_fn([W.clone() for W in weights], X, Y)
+        if len(answer) != len(reference):
+            print(f"wrong: expected {len(reference)} gradients for widths {widths}, got {len(answer)}")
+            return False
+        for l, (A, R) in enumerate(zip(answer, reference), start=1):
+            A = torch.as_tensor(A, dtype=torch.float64)
+            if A.shape != R.shape:
+                print(f"wrong: ∂ℓ/∂W_{l} should have shape {tuple(R.shape)}, got {tuple(A.shape)}")
+                return False
+            err = float(torch.linalg.matrix_norm(A - R) / torch.linalg.matrix_norm(R))
+            if err > 1e-8:
+                print(f"wrong: ∂ℓ/∂W_{l} for widths {widths} is off by {err:.2e} (relative)")
+                return False
+    print("correct: your gradients match lrdlib.dln.gradients on three networks")
+    return True

@@ -1,0 +1,76 @@
+"""Sliders that work everywhere: on the static rendered page, in PDF, and in a live kernel.
+
+``figure_slider`` renders one figure per slider value once, stores them as PNG images in a
+``widgets.Stack`` and links the slider to the stack in JavaScript (``jslink``): on the rendered book
+the slider switches frames with no kernel. In a live kernel (Binder, Colab, local) a Python callback
+re-renders the selected frame, so edits to the parameters take effect. ``live_slider`` recomputes for
+any value of a continuous range and needs a kernel.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Callable, Sequence
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+from IPython.display import display
+
+
+def figure_png(fig, dpi: int = 80) -> bytes:
+    """PNG bytes of a matplotlib figure, which is then closed."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def figure_slider(render: Callable[[object], "plt.Figure"], values: Sequence, value=None,
+                  description: str = "value", dpi: int = 80) -> widgets.VBox:
+    """Show ``render(value)`` as a normal figure, then return a slider over ``values``.
+
+    render : maps one slider value to a new matplotlib Figure.
+    values : the precomputed slider positions (numbers or labels).
+    value : the default (shown as the static figure); the first value if omitted.
+    """
+    values = list(values)
+    if not values:
+        raise ValueError("figure_slider needs at least one value")
+    value = values[0] if value is None else value
+    if value not in values:
+        raise ValueError(f"default {value!r} is not one of the slider values {values}")
+    default_fig = render(value)
+    display(default_fig)  # the static figure: survives in HTML and PDF without widgets
+    frames = [widgets.Image(value=figure_png(render(v), dpi), format="png") for v in values]
+    stack = widgets.Stack(frames, selected_index=values.index(value))
+    slider = widgets.SelectionSlider(options=[(str(v), v) for v in values], value=value,
+                                     description=description, continuous_update=True,
+                                     style={"description_width": "initial"},
+                                     layout=widgets.Layout(width="60%"))
+    widgets.jslink((slider, "index"), (stack, "selected_index"))
+
+    def rerender(change):  # runs only when a kernel is alive
+        frames[change["new"]].value = figure_png(render(values[change["new"]]), dpi)
+
+    slider.observe(rerender, names="index")
+    plt.close(default_fig)
+    return widgets.VBox([slider, stack])
+
+
+def live_slider(render: Callable[[float], "plt.Figure"], min: float, max: float, step: float,
+                value: float, description: str = "value") -> widgets.VBox:
+    """A continuous slider that re-renders for any value; needs a live kernel (Binder, Colab, local)."""
+    out = widgets.Output()
+    slider = widgets.FloatSlider(value=value, min=min, max=max, step=step, description=description,
+                                 continuous_update=False)
+
+    def show(v):
+        out.clear_output(wait=True)
+        with out:
+            fig = render(v)
+            display(fig)
+            plt.close(fig)
+
+    slider.observe(lambda change: show(change["new"]), names="value")
+    show(value)
+    return widgets.VBox([slider, out])

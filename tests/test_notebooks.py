@@ -1,0 +1,43 @@
+"""Notebook hygiene and the papermill runs with another seed (nbval runs the defaults)."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+CHAPTERS = Path(__file__).resolve().parents[1] / "chapters"
+NOTEBOOKS = sorted(CHAPTERS.glob("*.ipynb"))
+
+# Every chapter runs again with another seed and smaller sizes: its check cells must hold there too.
+OTHER_SEED = {
+    "dln_gradient_descent": {"SEED": 3, "N_STEPS": 1500},
+}
+
+
+def test_every_chapter_has_a_papermill_setting():
+    assert {nb.stem for nb in NOTEBOOKS} == set(OTHER_SEED)
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+def test_committed_notebook_has_no_outputs(notebook):
+    nb = json.loads(notebook.read_text())
+    dirty = [i for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code" and (c["outputs"] or c["execution_count"])]
+    assert not dirty, f"{notebook.name}: cells {dirty} carry outputs; clear them before committing"
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_has_parameters_cell(notebook):
+    nb = json.loads(notebook.read_text())
+    tagged = [c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])]
+    assert len(tagged) == 1, f"{notebook.name} needs exactly one cell tagged 'parameters'"
+    for name in OTHER_SEED[notebook.stem]:
+        assert f"{name} =" in "".join(tagged[0]["source"]), f"{name} is not set in the parameters cell"
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_checks_hold_for_another_seed(notebook, tmp_path):
+    papermill = pytest.importorskip("papermill")
+    papermill.execute_notebook(
+        str(notebook), str(tmp_path / notebook.name), parameters=OTHER_SEED[notebook.stem],
+        cwd=str(CHAPTERS), kernel_name="python3", progress_bar=False,
+    )
