@@ -110,3 +110,12 @@ def one_hot(labels, n_classes: int, dtype=DEFAULT_DTYPE, device=None) -> torch.T
     Y = torch.zeros(n_classes, labels.numel(), dtype=dtype)
     Y[labels, torch.arange(labels.numel())] = 1
     return Y.to(device) if device is not None else Y
+
+
+def observation_mask(rows: int, cols: int, p: float, seed: int, dtype=DEFAULT_DTYPE, device=None) -> torch.Tensor:
+    """``(rows, cols)`` 0/1 mask with each entry observed independently with probability ``p``."""
+    if not 0 < p <= 1:
+        raise ValueError(f"the observed fraction p must lie in (0, 1], got {p}")
+    g = torch.Generator().manual_seed(seed)
+    mask = (torch.rand(rows, cols, generator=g) < p).to(dtype)
+    return mask.to(device) if device is not None else mask

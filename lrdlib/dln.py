@@ -55,6 +55,17 @@ def gradients(weights: list[torch.Tensor], loss) -> tuple[float, list[torch.Tens
     return value, grads
 
 
+def step_flops(shapes: list[tuple[int, int]], whitened: bool = True) -> int:
+    """Floating-point operations of one ``gradients`` call for layers of the given ``(d_l, d_{l−1})`` shapes.
+
+    Each of the ``L − 1`` prefix products, backward products and layer gradients costs
+    ``2 d_l d_{l−1} d_0``; non-whitened regression adds ``2 d_L d_0²`` for ``P C``.
+    """
+    d0 = shapes[0][1]
+    total = sum(3 * 2 * out * inp * d0 for out, inp in shapes[1:])
+    return total + (0 if whitened else 2 * shapes[-1][0] * d0 * d0)
+
+
 @dataclass
 class History:
     """What ``train_gd`` recorded. Arrays are numpy, on the CPU.

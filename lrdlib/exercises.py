@@ -34,3 +34,30 @@ def check_dln_gradients(reader_fn, seed: int = 0) -> bool:
                 return False
     print("correct: your gradients match lrdlib.dln.gradients on three networks")
     return True
+
+
+def check_orthogonal_sampler(reader_fn, n: int = 4, n_samples: int = 2000, seed: int = 0) -> bool:
+    """Check ``reader_fn(n, generator) -> (n, n)`` draws Haar-random orthogonal matrices.
+
+    Tests orthogonality to 1e-10 and that the entry ``Q[0, 0]`` takes both signs with mean near 0
+    (a QR without the sign fix gives ``Q[0, 0] ≤ 0`` always). Prints the verdict and returns it.
+    """
+    g = torch.Generator().manual_seed(seed)
+    corner = []
+    for _ in range(n_samples):
+        Q = torch.as_tensor(reader_fn(n, g), dtype=torch.float64)
+        if Q.shape != (n, n):
+            print(f"wrong: expected shape {(n, n)}, got {tuple(Q.shape)}")
+            return False
+        err = float(torch.linalg.matrix_norm(Q.T @ Q - torch.eye(n, dtype=torch.float64)))
+        if err > 1e-10:
+            print(f"wrong: QᵀQ differs from I by {err:.1e}")
+            return False
+        corner.append(float(Q[0, 0]))
+    mean, positive = sum(corner) / n_samples, sum(c > 0 for c in corner) / n_samples
+    if abs(mean) > 5 / n_samples**0.5 or not 0.4 < positive < 0.6:
+        print(f"wrong: Q[0,0] has mean {mean:.3f} and is positive {100 * positive:.0f}% of the time; "
+              "a Haar sample is symmetric. Did you fix the signs of R's diagonal?")
+        return False
+    print("correct: orthogonal, and Q[0,0] is symmetric about 0 as for the Haar measure")
+    return True

@@ -114,3 +114,9 @@ def test_bad_shapes_raise():
         dln.gradients(init.orthogonal_init([4, 4], 1.0, seed=0), losses.Regression.from_target(torch.zeros(3, 4, dtype=torch.float64)))
     with pytest.raises(ValueError, match="unknown optimizer"):
         dln.train_gd(init.orthogonal_init([4, 4], 1.0, seed=0), losses.Regression.from_target(torch.eye(4, dtype=torch.float64)), 0.1, 1, optimizer="lbfgs")
+
+
+def test_step_flops_counts_the_products():
+    assert dln.step_flops([(8, 8)] * 3) == 6 * 2 * 8**3  # 3L − 3 products for L = 3
+    assert dln.step_flops([(4, 10), (4, 4), (10, 4)]) == 3 * 2 * (4 * 4 * 10 + 10 * 4 * 10)
+    assert dln.step_flops([(8, 8)] * 2, whitened=False) == 3 * 2 * 8**3 + 2 * 8**3

@@ -11,6 +11,11 @@ NOTEBOOKS = sorted(CHAPTERS.glob("*.ipynb"))
 # Every chapter runs again with another seed and smaller sizes: its check cells must hold there too.
 OTHER_SEED = {
     "dln_gradient_descent": {"SEED": 3, "N_STEPS": 1500},
+    "whitening": {"SEED": 1, "N_STEPS": 1000},
+    "orthogonal_init": {"SEED": 2, "N_STEPS": 150},
+    "law_of_parsimony": {"SEED": 1, "N_STEPS": 30},
+    "compressed_network": {"SEED": 1, "D": 64, "TIMING_WIDTHS": [16, 32, 64, 128], "MC_D": 60, "DEPTH_D": 40,
+                           "DEPTH_WIDTHS": [6, 12, 20, 40]},
 }
 
 
