@@ -146,3 +146,66 @@ def stable_rank(delta: torch.Tensor) -> float:
     """``‖ΔW‖_F² / ‖ΔW‖_2²``."""
     S = torch.linalg.svdvals(delta)
     return float((S * S).sum() / (S[0] * S[0]))
+
+
+def mlp_forward(weights: list[torch.Tensor], X: torch.Tensor, act: Activation) -> torch.Tensor:
+    """``W_L φ(W_{L−1} ⋯ φ(W_1 X))``: hidden layers apply ``φ``, the last layer is linear. Output ``(K, N)``."""
+    h = X
+    for W in weights[:-1]:
+        h = act.fn(W @ h)
+    return weights[-1] @ h
+
+
+@dataclass
+class MLPHistory:
+    """``train_mlp``'s record: full-data loss per step, and the weights before and after training."""
+
+    loss: np.ndarray
+    initial: list[torch.Tensor]
+    weights: list[torch.Tensor]
+
+
+def _objective(out: torch.Tensor, Y: torch.Tensor, loss: str) -> torch.Tensor:
+    if loss == "mse":
+        return 0.5 * ((out - Y) ** 2).sum()
+    if loss == "ce":
+        return torch.nn.functional.cross_entropy(out.T, Y.argmax(dim=0), reduction="sum")
+    raise ValueError(f"unknown loss {loss!r}: use 'mse' (½‖f − Y‖²) or 'ce' (cross-entropy on argmax Y)")
+
+
+def train_mlp(weights: list[torch.Tensor], X: torch.Tensor, Y: torch.Tensor, act: Activation | str, lr: float,
+              n_steps: int, optimizer: str = "gd", loss: str = "mse", batch_size: int | None = None,
+              momentum: float = 0.9, seed: int = 0, progress: bool = False) -> MLPHistory:
+    """Train every layer of a deep MLP with autograd; sums over samples (minibatch losses rescaled by N/B).
+
+    optimizer : ``"gd"`` (full batch unless ``batch_size``), ``"momentum"`` (heavy-ball), ``"adam"``.
+    loss : ``"mse"`` or ``"ce"``; ``Y`` is ``(K, N)``, one-hot for ``"ce"``.
+    """
+    act = activation(act) if isinstance(act, str) else act
+    if X.shape[1] != Y.shape[1] or weights[0].shape[1] != X.shape[0] or weights[-1].shape[0] != Y.shape[0]:
+        raise ValueError(f"shapes do not fit: X {tuple(X.shape)}, Y {tuple(Y.shape)}, first layer "
+                         f"{tuple(weights[0].shape)}, last layer {tuple(weights[-1].shape)}")
+    params = [W.detach().clone().requires_grad_(True) for W in weights]
+    if optimizer == "adam":
+        opt = torch.optim.Adam(params, lr=lr)
+    elif optimizer in ("gd", "momentum"):
+        opt = torch.optim.SGD(params, lr=lr, momentum=momentum if optimizer == "momentum" else 0.0)
+    else:
+        raise ValueError(f"unknown optimizer {optimizer!r}: use 'gd', 'momentum' or 'adam'")
+    n = X.shape[1]
+    g = torch.Generator().manual_seed(seed)
+    losses = []
+    for t in tqdm(range(n_steps + 1), disable=not progress, desc="train", leave=False):
+        with torch.no_grad():
+            losses.append(float(_objective(mlp_forward(params, X, act), Y, loss)))
+        if not np.isfinite(losses[-1]) or losses[-1] > 1e8 * max(losses[0], 1e-300):
+            raise DivergenceError(f"training diverged at step {t}: loss {losses[-1]:.3e} (initial {losses[0]:.3e}) "
+                                  f"with lr={lr:g}. Use a smaller step size, e.g. lr={lr / 10:.3g}.")
+        if t == n_steps:
+            break
+        idx = torch.randperm(n, generator=g)[:batch_size] if batch_size else slice(None)
+        scale = n / batch_size if batch_size else 1.0
+        opt.zero_grad()
+        (scale * _objective(mlp_forward(params, X[:, idx], act), Y[:, idx], loss)).backward()
+        opt.step()
+    return MLPHistory(np.asarray(losses), [W.detach().clone() for W in weights], [W.detach() for W in params])

@@ -27,7 +27,10 @@ def figure_png(fig, dpi: int = 80) -> bytes:
 
 def figure_slider(render: Callable[[object], "plt.Figure"], values: Sequence, value=None,
                   description: str = "value", dpi: int = 80) -> widgets.VBox:
-    """Show ``render(value)`` as a normal figure, then return a slider over ``values``.
+    """Show ``render(value)`` as a normal figure, then display a slider over ``values`` below it.
+
+    Both are displayed here, so the call can sit anywhere in a cell; the slider widget is returned
+    for further use (end the line with ``;`` if it is the cell's last expression).
 
     render : maps one slider value to a new matplotlib Figure.
     values : the precomputed slider positions (numbers or labels).
@@ -54,7 +57,9 @@ def figure_slider(render: Callable[[object], "plt.Figure"], values: Sequence, va
 
     slider.observe(rerender, names="index")
     plt.close(default_fig)
-    return widgets.VBox([slider, stack])
+    box = widgets.VBox([slider, stack])
+    display(box)
+    return box
 
 
 def live_slider(render: Callable[[float], "plt.Figure"], min: float, max: float, step: float,
