@@ -1,8 +1,9 @@
-"""The rendered book in a real browser: every chapter's slider changes the figure with no kernel.
+"""The rendered book in a real browser: every chapter's slider changes the figure with no kernel,
+and its formulas are typeset.
 
 Serves ``_build/html`` on localhost and drives headless Chromium (Debian's ``chromium`` and
 ``chromium-driver``) with selenium. The page has no network beyond localhost, so this also proves the
-widget JavaScript is served by the book itself. Skipped when the book is not built or Chromium is absent;
+widget JavaScript and MathJax are served by the book itself. Skipped when the book is not built or Chromium is absent;
 ``.ci/run`` builds the book and installs Chromium before running the tests.
 """
 
@@ -106,6 +107,8 @@ def test_every_slider_changes_its_figure_without_a_kernel(chapter, base_url, bro
         handle.send_keys(Keys.ARROW_LEFT if at_max else Keys.ARROW_RIGHT)
         WebDriverWait(browser, 10).until(lambda d: visible_frames(d)[i] != before,
                                          message=f"{chapter}: slider {i} moved but its figure did not change")
+    WebDriverWait(browser, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, "mjx-container"),
+                                     message=f"{chapter}: no formula was typeset (MathJax is served from _static/mathjax)")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", handles[0])
     png = browser.get_screenshot_as_png()
