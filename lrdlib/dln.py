@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -87,7 +87,6 @@ class History:
     weights: list[torch.Tensor]
     wall_time: float
     converged_step: int | None = None
-    extras: dict = field(default_factory=dict)
 
 
 def _make_stepper(params, lr, lr_scales, optimizer, momentum):

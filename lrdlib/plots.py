@@ -1,4 +1,4 @@
-"""Figures the chapters share: singular-value and angle trajectories, block heat maps."""
+"""Figures the chapters share: singular-value trajectories and block heat maps."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from .subspace import block_form, vector_angles
+from .subspace import block_form
 
 
 def _axes(ax):
@@ -21,25 +21,6 @@ def plot_singular_values(history, layer: int = 0, ax=None, rho=None, title: str 
         ax.plot(np.arange(len(rho)), rho, "k--", lw=1.5, label="ρ(t)")
         ax.legend(loc="best")
     ax.set(xlabel="step t", ylabel="singular values", title=title or f"layer {layer + 1}")
-    return ax
-
-
-def plot_angles(history, layer: int = 0, side: str = "right", ax=None, reference_index: int = 1, n_show=None):
-    """Angle between the i-th singular vector at each recorded step and at ``steps[reference_index]``.
-
-    ``side="right"`` uses ``v_i`` (input side), ``"left"`` uses ``u_i``. The reference is t = 1 by
-    default: at t = 0 all singular values of an ε-orthogonal layer are equal and the vectors are not unique.
-    """
-    if history.right_vectors is None:
-        raise ValueError("train with record_vectors=True to plot singular-vector angles")
-    vecs = (history.right_vectors if side == "right" else history.left_vectors)[layer]
-    ang = vector_angles(vecs[reference_index:], vecs[reference_index])
-    ax = _axes(ax)
-    k = ang.shape[1] if n_show is None else n_show
-    ax.plot(history.steps[reference_index:], ang[:, :k], lw=1)
-    name = "v" if side == "right" else "u"
-    ax.set(xlabel="step t", ylabel=f"∠({name}_i(t), {name}_i({history.steps[reference_index]})) [rad]",
-           title=f"layer {layer + 1}, {side} singular vectors")
     return ax
 
 

@@ -6,7 +6,7 @@ import statistics
 import time
 from typing import Callable
 
-from . import dln
+from . import compress, data, dln, init, losses
 
 
 def median_time(fn: Callable[[], object], repeats: int = 10, warmup: int = 2) -> float:
@@ -39,8 +39,6 @@ def compressed_vs_wide(d: int, r: int = 5, depth: int = 3, eps: float = 1e-2, lr
     (``None`` iterations if not reached in ``max_steps``, with the final loss reported). The compressed network trains its ``2r × 2r``
     layers on the projected loss; the narrow one has random bases trained at ``narrow_gamma · lr``.
     """
-    from . import compress, data, init, losses
-
     loss = losses.Regression.from_target(data.low_rank_target(d, d, r, seed=seed, top_singular_value=2.0))
     W0 = init.orthogonal_init([d] * (depth + 1), eps, seed=seed + 1)
     setup = median_time(lambda: compress.compress(W0, loss, r, eps), repeats=3, warmup=1)
