@@ -21,6 +21,7 @@ OTHER_SEED = {
                            "DEPTH_WIDTHS": [6, 12, 20, 40]},
     "mlp_invariant_subspaces": {"SEED": 2, "N_STEPS": 600, "WIDTH_GRID": [50, 100]},
     "beyond_the_theory": {"SEED": 1},
+    "low_rank_mlp": {"SEEDS": [3, 4]},
 }
 
 
