@@ -14,7 +14,7 @@ from typing import Callable, Sequence
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
-from IPython.display import display
+from IPython.display import Image, display
 
 
 def figure_png(fig, dpi: int = 80) -> bytes:
@@ -42,9 +42,11 @@ def figure_slider(render: Callable[[object], "plt.Figure"], values: Sequence, va
     value = values[0] if value is None else value
     if value not in values:
         raise ValueError(f"default {value!r} is not one of the slider values {values}")
-    default_fig = render(value)
-    display(default_fig)  # the static figure: survives in HTML and PDF without widgets
-    frames = [widgets.Image(value=figure_png(render(v), dpi), format="png") for v in values]
+    default_png = figure_png(render(value), dpi)
+    # The static figure, as PNG bytes: it survives in HTML and PDF without widgets, whatever the backend
+    # (displaying the Figure object itself gave only its text repr under nbclient).
+    display(Image(data=default_png, format="png"))
+    frames = [widgets.Image(value=default_png if v == value else figure_png(render(v), dpi), format="png") for v in values]
     stack = widgets.Stack(frames, selected_index=values.index(value))
     slider = widgets.SelectionSlider(options=[(str(v), v) for v in values], value=value,
                                      description=description, continuous_update=True,
@@ -56,7 +58,6 @@ def figure_slider(render: Callable[[object], "plt.Figure"], values: Sequence, va
         frames[change["new"]].value = figure_png(render(values[change["new"]]), dpi)
 
     slider.observe(rerender, names="index")
-    plt.close(default_fig)
     box = widgets.VBox([slider, stack])
     display(box)
     return box
@@ -72,9 +73,7 @@ def live_slider(render: Callable[[float], "plt.Figure"], min: float, max: float,
     def show(v):
         out.clear_output(wait=True)
         with out:
-            fig = render(v)
-            display(fig)
-            plt.close(fig)
+            display(Image(data=figure_png(render(v)), format="png"))
 
     slider.observe(lambda change: show(change["new"]), names="value")
     show(value)
