@@ -21,7 +21,7 @@ from tqdm.auto import tqdm
 
 from .dln import DivergenceError
 from .init import orthogonal_matrix
-from .mlp import Activation, activation
+from .mlp import Activation, activation, make_optimizer, mlp_forward
 from .tensors import make_generator
 
 FORMS = ("factorised", "update")
@@ -37,10 +37,7 @@ class DenseMLP(torch.nn.Module):
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
         """``(d_0, N)`` → ``(K, N)``."""
-        h = X
-        for W in self.layers[:-1]:
-            h = self.act.fn(W @ h)
-        return self.layers[-1] @ h
+        return mlp_forward(list(self.layers), X, self.act)
 
     def dense_weights(self) -> list[torch.Tensor]:
         return [W.detach() for W in self.layers]
@@ -240,13 +237,7 @@ def fit(model: torch.nn.Module, X: torch.Tensor, y: torch.Tensor, X_test: torch.
     if X.ndim != 2 or X.shape[1] != y.shape[0] or X_test.shape[1] != y_test.shape[0] or X_test.shape[0] != X.shape[0]:
         raise ValueError(f"X must be (d, N) with y (N,): got X {tuple(X.shape)}, y {tuple(y.shape)}, "
                          f"X_test {tuple(X_test.shape)}, y_test {tuple(y_test.shape)}")
-    params = [p for p in model.parameters() if p.requires_grad]
-    if optimizer == "adam":
-        opt = torch.optim.Adam(params, lr=lr)
-    elif optimizer in ("gd", "momentum"):
-        opt = torch.optim.SGD(params, lr=lr, momentum=momentum if optimizer == "momentum" else 0.0)
-    else:
-        raise ValueError(f"unknown optimizer {optimizer!r}: use 'gd', 'momentum' or 'adam'")
+    opt = make_optimizer([p for p in model.parameters() if p.requires_grad], optimizer, lr, momentum)
     g = make_generator(seed)
     rec = {"steps": [], "loss": [], "train_acc": [], "test_acc": []}
     spent = 0.0

@@ -173,6 +173,15 @@ def _objective(out: torch.Tensor, Y: torch.Tensor, loss: str) -> torch.Tensor:
     raise ValueError(f"unknown loss {loss!r}: use 'mse' (½‖f − Y‖²) or 'ce' (cross-entropy on argmax Y)")
 
 
+def make_optimizer(params, optimizer: str, lr: float, momentum: float = 0.9) -> torch.optim.Optimizer:
+    """``"gd"`` (plain SGD step), ``"momentum"`` (heavy-ball with ``momentum``) or ``"adam"`` over ``params``."""
+    if optimizer == "adam":
+        return torch.optim.Adam(params, lr=lr)
+    if optimizer in ("gd", "momentum"):
+        return torch.optim.SGD(params, lr=lr, momentum=momentum if optimizer == "momentum" else 0.0)
+    raise ValueError(f"unknown optimizer {optimizer!r}: use 'gd', 'momentum' or 'adam'")
+
+
 def train_mlp(weights: list[torch.Tensor], X: torch.Tensor, Y: torch.Tensor, act: Activation | str, lr: float,
               n_steps: int, optimizer: str = "gd", loss: str = "mse", batch_size: int | None = None,
               momentum: float = 0.9, seed: int = 0, progress: bool = False) -> MLPHistory:
@@ -186,12 +195,7 @@ def train_mlp(weights: list[torch.Tensor], X: torch.Tensor, Y: torch.Tensor, act
         raise ValueError(f"shapes do not fit: X {tuple(X.shape)}, Y {tuple(Y.shape)}, first layer "
                          f"{tuple(weights[0].shape)}, last layer {tuple(weights[-1].shape)}")
     params = [W.detach().clone().requires_grad_(True) for W in weights]
-    if optimizer == "adam":
-        opt = torch.optim.Adam(params, lr=lr)
-    elif optimizer in ("gd", "momentum"):
-        opt = torch.optim.SGD(params, lr=lr, momentum=momentum if optimizer == "momentum" else 0.0)
-    else:
-        raise ValueError(f"unknown optimizer {optimizer!r}: use 'gd', 'momentum' or 'adam'")
+    opt = make_optimizer(params, optimizer, lr, momentum)
     n = X.shape[1]
     g = torch.Generator().manual_seed(seed)
     losses = []
