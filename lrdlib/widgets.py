@@ -3,8 +3,8 @@
 ``figure_slider`` renders one figure per slider value once, stores them as PNG images in a
 ``widgets.Stack`` and links the slider to the stack in JavaScript (``jslink``): on the rendered book
 the slider switches frames with no kernel. In a live kernel (Binder, Colab, local) a Python callback
-re-renders the selected frame, so edits to the parameters take effect. ``live_slider`` recomputes for
-any value of a continuous range and needs a kernel.
+re-renders the selected frame, so edits to the parameters take effect. With ipywidgets 7 (no ``Stack``,
+as on Colab) the slider falls back to re-rendering into an ``Output`` in the live kernel.
 """
 
 from __future__ import annotations
@@ -46,12 +46,23 @@ def figure_slider(render: Callable[[object], "plt.Figure"], values: Sequence, va
     # The static figure, as PNG bytes: it survives in HTML and PDF without widgets, whatever the backend
     # (displaying the Figure object itself gave only its text repr under nbclient).
     display(Image(data=default_png, format="png"))
-    frames = [widgets.Image(value=default_png if v == value else figure_png(render(v), dpi), format="png") for v in values]
-    stack = widgets.Stack(frames, selected_index=values.index(value))
     slider = widgets.SelectionSlider(options=[(str(v), v) for v in values], value=value,
                                      description=description, continuous_update=True,
                                      style={"description_width": "initial"},
                                      layout=widgets.Layout(width="60%"))
+    if not hasattr(widgets, "Stack"):  # ipywidgets 7 (Colab's default) has no Stack: live re-rendering only
+        out = widgets.Output()
+
+        def show(change):
+            out.outputs = ()
+            out.append_display_data(Image(data=figure_png(render(values[change["new"]]), dpi), format="png"))
+
+        slider.observe(show, names="index")
+        box = widgets.VBox([slider, out])
+        display(box)
+        return box
+    frames = [widgets.Image(value=default_png if v == value else figure_png(render(v), dpi), format="png") for v in values]
+    stack = widgets.Stack(frames, selected_index=values.index(value))
     widgets.jslink((slider, "index"), (stack, "selected_index"))
 
     def rerender(change):  # runs only when a kernel is alive
@@ -62,19 +73,3 @@ def figure_slider(render: Callable[[object], "plt.Figure"], values: Sequence, va
     display(box)
     return box
 
-
-def live_slider(render: Callable[[float], "plt.Figure"], min: float, max: float, step: float,
-                value: float, description: str = "value") -> widgets.VBox:
-    """A continuous slider that re-renders for any value; needs a live kernel (Binder, Colab, local)."""
-    out = widgets.Output()
-    slider = widgets.FloatSlider(value=value, min=min, max=max, step=step, description=description,
-                                 continuous_update=False)
-
-    def show(v):
-        out.clear_output(wait=True)
-        with out:
-            display(Image(data=figure_png(render(v)), format="png"))
-
-    slider.observe(lambda change: show(change["new"]), names="value")
-    show(value)
-    return widgets.VBox([slider, out])

@@ -29,9 +29,13 @@ def test_figure_slider_precomputes_frames_and_rerenders():
         lw.figure_slider(render, [1, 2], value=5)
 
 
-def test_live_slider_renders_any_value():
+def test_figure_slider_without_stack_rerenders_into_an_output(monkeypatch):
+    monkeypatch.delattr(widgets, "Stack")  # ipywidgets 7, as on Colab
     seen = []
-    box = lw.live_slider(lambda v: seen.append(v) or render(v), 0.0, 1.0, 0.1, value=0.5)
-    slider, _ = box.children
-    slider.value = 0.7
-    assert seen == [0.5, 0.7]
+    box = lw.figure_slider(lambda v: seen.append(v) or render(v), [1, 2, 3], value=2)
+    slider, out = box.children
+    assert isinstance(out, widgets.Output) and seen == [2]
+    slider.value = 3
+    slider.value = 1
+    assert seen == [2, 3, 1] and len(out.outputs) == 1
+    assert out.outputs[0]["data"]["image/png"].startswith("iVBORw0KGgo")  # base64 of a PNG header

@@ -1,14 +1,16 @@
 """Build a teaching edition of the book from the same sources.
 
-    python tools/build_edition.py teacher   # solutions shown   → _build/teacher/html
-    python tools/build_edition.py student   # solutions removed → _build/student/html
+    python tools/build_edition.py teacher   # solutions shown   → _build/teacher/_build/html
+    python tools/build_edition.py student   # solutions removed → _build/student/_build/html
 
 The student edition sets sphinx-exercise's ``hide_solutions``, which drops every ``solution`` block
-from the rendered pages. Extra arguments are passed to ``jupyter-book build`` (e.g. ``-W -n --keep-going``).
+from the rendered pages. Both editions execute through one jupyter-cache, so whichever is built second
+does not run the notebooks again. Extra arguments are passed to ``jupyter-book build`` (e.g. ``-W -n --keep-going``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 import sys
 import tempfile
@@ -19,6 +21,14 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def lrdlib_digest() -> str:
+    """A short hash of lrdlib's source files."""
+    digest = hashlib.sha256()
+    for path in sorted((ROOT / "lrdlib").rglob("*.py")):
+        digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def main() -> int:
     if len(sys.argv) < 2 or sys.argv[1] not in ("teacher", "student"):
         print(__doc__)
@@ -27,6 +37,9 @@ def main() -> int:
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     config["title"] = f"{config['title']} ({edition} edition)"
     config["sphinx"]["config"]["hide_solutions"] = edition == "student"
+    # The editions differ only in rendering, so the second one reuses the first one's executed notebooks.
+    # jupyter-cache keys on code cells, not on lrdlib: the cache's name carries a hash of lrdlib's sources.
+    config["execute"] |= {"execute_notebooks": "cache", "cache": str(ROOT / "_build" / f".edition_cache-{lrdlib_digest()}")}
     with tempfile.NamedTemporaryFile("w", suffix=".yml", dir=ROOT, delete=False) as handle:
         yaml.safe_dump(config, handle, allow_unicode=True)
     try:
