@@ -6,4 +6,4 @@ that a reader can tell which library a figure was made with.
 
 __version__ = "0.1.0"
 
-from . import compress, data, datasets, dln, exercises, init, losses, lowrank, plots, subspace, theory, timing, widgets  # noqa: E402,F401
+from . import compress, data, datasets, dln, exercises, features, init, losses, lowrank, plots, subspace, theory, timing, widgets  # noqa: E402,F401

@@ -22,6 +22,7 @@ OTHER_SEED = {
     "mlp_invariant_subspaces": {"SEED": 2, "N_STEPS": 600, "WIDTH_GRID": [50, 100]},
     "beyond_the_theory": {"SEED": 1},
     "low_rank_mlp": {"SEEDS": [3, 4]},
+    "progressive_separation": {"SEED": 1, "EPS_GRID": [0.5, 0.7, 1.0], "CHECKPOINTS": [0, 200, 800]},
 }
 
 
