@@ -1,12 +1,14 @@
 """Notebook hygiene and the papermill runs with another seed (nbval runs the defaults)."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
 CHAPTERS = Path(__file__).resolve().parents[1] / "chapters"
 NOTEBOOKS = sorted(CHAPTERS.glob("*.ipynb"))
+BUILT_PAGES = CHAPTERS.parent / "_build" / "html" / "chapters"
 
 # Every chapter runs again with another seed and smaller sizes: its check cells must hold there too.
 # Pages without randomness run again with other parameters of their own.
@@ -53,3 +55,16 @@ def test_notebook_checks_hold_for_another_seed(notebook, tmp_path):
         str(notebook), str(tmp_path / notebook.name), parameters=OTHER_SEED[notebook.stem],
         cwd=str(CHAPTERS), kernel_name="python3", progress_bar=False,
     )
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+def test_built_page_shows_every_figure(notebook):
+    """Each cell that calls plt.show() and each slider's static figure is an image on the built page."""
+    page = BUILT_PAGES / f"{notebook.stem}.html"
+    if not page.exists():
+        pytest.skip("build the book first (see README)")
+    code = ["".join(c["source"]) for c in json.loads(notebook.read_text())["cells"] if c["cell_type"] == "code"]
+    expected = sum("plt.show()" in src for src in code) + sum(src.count("widgets.figure_slider(") for src in code)
+    shown = len(re.findall(r'<img [^>]*src="\.\./_images/', page.read_text()))
+    assert shown >= expected, (f"{page.name} shows {shown} of {expected} figures: was the book built with a "
+                               "non-inline matplotlib backend (unset MPLBACKEND for the build)?")
