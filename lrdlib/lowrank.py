@@ -21,7 +21,7 @@ from tqdm.auto import tqdm
 
 from .dln import DivergenceError
 from .init import orthogonal_matrix
-from .mlp import Activation, activation, make_optimizer, mlp_forward
+from .mlp import Activation, activation, make_optimizer, mlp_forward, objective
 from .tensors import make_generator
 
 FORMS = ("factorised", "update")
@@ -86,13 +86,8 @@ def n_trainable(model: torch.nn.Module) -> int:
 
 
 def _objective(out: torch.Tensor, y: torch.Tensor, loss: str) -> torch.Tensor:
-    """Mean over samples: cross-entropy, or ``½‖f − onehot(y)‖²`` per sample for ``"mse"``."""
-    if loss == "ce":
-        return torch.nn.functional.cross_entropy(out.T, y)
-    if loss == "mse":
-        target = torch.nn.functional.one_hot(y, out.shape[0]).to(out.dtype).T
-        return 0.5 * ((out - target) ** 2).sum() / y.numel()
-    raise ValueError(f"unknown loss {loss!r}: use 'ce' (cross-entropy) or 'mse' (squared loss on one-hot labels)")
+    """``mlp.objective`` on one-hot labels, averaged over the samples: outputs ``(K, N)``, labels ``(N,)``."""
+    return objective(out, torch.nn.functional.one_hot(y, out.shape[0]).to(out.dtype).T, loss) / y.numel()
 
 
 def init_gradients(weights: list[torch.Tensor], X: torch.Tensor, y: torch.Tensor, act: Activation | str,

@@ -165,7 +165,8 @@ class MLPHistory:
     weights: list[torch.Tensor]
 
 
-def _objective(out: torch.Tensor, Y: torch.Tensor, loss: str) -> torch.Tensor:
+def objective(out: torch.Tensor, Y: torch.Tensor, loss: str) -> torch.Tensor:
+    """Summed over samples: ``½‖out − Y‖²`` (``"mse"``) or cross-entropy on ``argmax Y`` (``"ce"``); ``(K, N)`` each."""
     if loss == "mse":
         return 0.5 * ((out - Y) ** 2).sum()
     if loss == "ce":
@@ -201,7 +202,7 @@ def train_mlp(weights: list[torch.Tensor], X: torch.Tensor, Y: torch.Tensor, act
     losses = []
     for t in tqdm(range(n_steps + 1), disable=not progress, desc="train", leave=False):
         with torch.no_grad():
-            losses.append(float(_objective(mlp_forward(params, X, act), Y, loss)))
+            losses.append(float(objective(mlp_forward(params, X, act), Y, loss)))
         if not np.isfinite(losses[-1]) or losses[-1] > 1e8 * max(losses[0], 1e-300):
             raise DivergenceError(f"training diverged at step {t}: loss {losses[-1]:.3e} (initial {losses[0]:.3e}) "
                                   f"with lr={lr:g}. Use a smaller step size, e.g. lr={lr / 10:.3g}.")
@@ -210,6 +211,6 @@ def train_mlp(weights: list[torch.Tensor], X: torch.Tensor, Y: torch.Tensor, act
         idx = torch.randperm(n, generator=g)[:batch_size] if batch_size else slice(None)
         scale = n / batch_size if batch_size else 1.0
         opt.zero_grad()
-        (scale * _objective(mlp_forward(params, X[:, idx], act), Y[:, idx], loss)).backward()
+        (scale * objective(mlp_forward(params, X[:, idx], act), Y[:, idx], loss)).backward()
         opt.step()
     return MLPHistory(np.asarray(losses), [W.detach().clone() for W in weights], [W.detach() for W in params])

@@ -135,12 +135,12 @@ def main(argv=None) -> int:
     parser.add_argument("--branch", default="main")
     parser.add_argument("--check", action="store_true", help="only check that config and notebooks agree")
     args = parser.parse_args(argv)
-    if args.check or not args.url:
-        if not args.check:
-            parser.error("give the repository URL, or --check")
+    if args.check:
         found = problems(CONFIG.read_text())
         print("\n".join(found) or "config and install cells agree")
         return 1 if found else 0
+    if not args.url:
+        parser.error("give the repository URL, or --check")
     text = with_config_block(CONFIG.read_text(), args.url, args.branch)
     CONFIG.write_text(text)
     write_notebooks(configured_source(text))
