@@ -1,9 +1,59 @@
 """lrdlib: the gradient-descent core of the book *Low-Rank Training Dynamics*.
 
-Chapters call ``lrdlib.<module>.<function>``; the version is printed in every chapter's setup cell so
-that a reader can tell which library a figure was made with.
+One module per concept; chapters call ``lrdlib.<module>.<function>``:
+
+- ``precision``: default dtype and tolerances that scale with it
+- ``rng``: the seed rule and the Haar sampler
+- ``data``: whitening, synthetic data, classification data sets
+- ``init``: orthogonal, Gaussian and uniform initialisations
+- ``activations``: φ and φ' for the MLP theory
+- ``losses``: DLN and MLP losses, one reduction rule
+- ``models``: deep linear, two-layer, deep and low-rank MLPs, the compressed network
+- ``train``: the training loop, its objectives and recorders
+- ``subspaces``: the gradient subspace at initialisation and bases built from it
+- ``measures``: angles, energy fractions, ranks, class separation, accuracy
+- ``theory``: mode dynamics and the ρ recursions
+- ``plots``, ``widgets``, ``exercises``, ``benchmarks``: figures, sliders, checkers,
+    timings
+
+The version is printed in every chapter's setup cell, so a reader can tell which library
+made a figure; it changes whenever lrdlib's behaviour does (see CHANGELOG.md).
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
-from . import compress, data, datasets, dln, exercises, features, init, losses, lowrank, plots, subspace, theory, timing, widgets  # noqa: E402,F401
+from . import (  # noqa: E402
+    activations,
+    benchmarks,
+    data,
+    exercises,
+    init,
+    losses,
+    measures,
+    models,
+    plots,
+    precision,
+    rng,
+    subspaces,
+    theory,
+    train,
+    widgets,
+)
+
+__all__ = [
+    "activations",
+    "benchmarks",
+    "data",
+    "exercises",
+    "init",
+    "losses",
+    "measures",
+    "models",
+    "plots",
+    "precision",
+    "rng",
+    "subspaces",
+    "theory",
+    "train",
+    "widgets",
+]

@@ -1,63 +1,85 @@
-"""Checkers for the chapters' code exercises: they compare the reader's function with lrdlib's."""
+"""Checkers for the chapters' code exercises: they compare the reader's function with
+lrdlib's."""
 
 from __future__ import annotations
 
 import torch
 
-from . import dln, init, losses
+from . import init, losses, models, rng
 
 
 def check_dln_gradients(reader_fn, seed: int = 0) -> bool:
     """Check ``reader_fn(weights, X, Y) -> [∂ℓ/∂W_1, …]`` for ``ℓ = ½‖W_{L:1}X − Y‖²``.
 
-    Tries three random rectangular networks; prints what is wrong and returns ``False`` if any
-    gradient is off by more than 1e-8 relative, else prints "correct" and returns ``True``.
+    Tries three random rectangular networks; prints what is wrong and returns ``False``
+    if any gradient is off by more than 1e-8 relative, else prints "correct" and returns
+    ``True``.
     """
-    g = torch.Generator().manual_seed(seed)
+    g = rng.check_random_state(seed)
     for widths in ([4, 5, 3], [3, 6, 6, 2], [5, 5, 5, 5, 5]):
         weights = init.gaussian_init(widths, 1.0, seed=g)
         X = torch.randn(widths[0], 7, generator=g, dtype=torch.float64)
         Y = torch.randn(widths[-1], 7, generator=g, dtype=torch.float64)
-        _, reference = dln.gradients(weights, losses.Regression.from_data(X, Y))
+        _, reference = models.dln_gradients(weights, losses.Regression.from_data(X, Y))
         answer = reader_fn([W.clone() for W in weights], X, Y)
         if len(answer) != len(reference):
-            print(f"wrong: expected {len(reference)} gradients for widths {widths}, got {len(answer)}")
+            print(
+                f"wrong: expected {len(reference)} gradients for widths {widths}, got "
+                f"{len(answer)}"
+            )
             return False
         for l, (A, R) in enumerate(zip(answer, reference), start=1):
             A = torch.as_tensor(A, dtype=torch.float64)
             if A.shape != R.shape:
-                print(f"wrong: ∂ℓ/∂W_{l} should have shape {tuple(R.shape)}, got {tuple(A.shape)}")
+                print(
+                    f"wrong: ∂ℓ/∂W_{l} should have shape {tuple(R.shape)}, got "
+                    f"{tuple(A.shape)}"
+                )
                 return False
             err = float(torch.linalg.matrix_norm(A - R) / torch.linalg.matrix_norm(R))
             if err > 1e-8:
-                print(f"wrong: ∂ℓ/∂W_{l} for widths {widths} is off by {err:.2e} (relative)")
+                print(
+                    f"wrong: ∂ℓ/∂W_{l} for widths {widths} is off by {err:.2e} "
+                    "(relative)"
+                )
                 return False
-    print("correct: your gradients match lrdlib.dln.gradients on three networks")
+    print("correct: your gradients match lrdlib.models.dln_gradients on three networks")
     return True
 
 
-def check_orthogonal_sampler(reader_fn, n: int = 4, n_samples: int = 2000, seed: int = 0) -> bool:
-    """Check ``reader_fn(n, generator) -> (n, n)`` draws Haar-random orthogonal matrices.
+def check_orthogonal_sampler(
+    reader_fn, n: int = 4, n_samples: int = 2000, seed: int = 0
+) -> bool:
+    """Check ``reader_fn(n, generator) -> (n, n)`` draws Haar-random orthogonal
+    matrices.
 
-    Tests orthogonality to 1e-10 and that the entry ``Q[0, 0]`` takes both signs with mean near 0
-    (a QR without the sign fix gives ``Q[0, 0] ≤ 0`` always). Prints the verdict and returns it.
+    Tests orthogonality to 1e-10 and that the entry ``Q[0, 0]`` takes both signs with
+    mean near 0 (a QR without the sign fix gives ``Q[0, 0] ≤ 0`` always). Prints the
+    verdict and returns it.
     """
-    g = torch.Generator().manual_seed(seed)
+    g = rng.check_random_state(seed)
     corner = []
     for _ in range(n_samples):
         Q = torch.as_tensor(reader_fn(n, g), dtype=torch.float64)
         if Q.shape != (n, n):
             print(f"wrong: expected shape {(n, n)}, got {tuple(Q.shape)}")
             return False
-        err = float(torch.linalg.matrix_norm(Q.T @ Q - torch.eye(n, dtype=torch.float64)))
+        err = float(
+            torch.linalg.matrix_norm(Q.T @ Q - torch.eye(n, dtype=torch.float64))
+        )
         if err > 1e-10:
             print(f"wrong: QᵀQ differs from I by {err:.1e}")
             return False
         corner.append(float(Q[0, 0]))
     mean, positive = sum(corner) / n_samples, sum(c > 0 for c in corner) / n_samples
     if abs(mean) > 5 / n_samples**0.5 or not 0.4 < positive < 0.6:
-        print(f"wrong: Q[0,0] has mean {mean:.3f} and is positive {100 * positive:.0f}% of the time; "
-              "a Haar sample is symmetric. Did you fix the signs of R's diagonal?")
+        print(
+            f"wrong: Q[0,0] has mean {mean:.3f} and is positive {100 * positive:.0f}% "
+            "of the time; "
+            "a Haar sample is symmetric. Did you fix the signs of R's diagonal?"
+        )
         return False
-    print("correct: orthogonal, and Q[0,0] is symmetric about 0 as for the Haar measure")
+    print(
+        "correct: orthogonal, and Q[0,0] is symmetric about 0 as for the Haar measure"
+    )
     return True

@@ -1,4 +1,10 @@
-"""Figures the chapters share: singular-value trajectories and block heat maps."""
+"""One figure style for the book, and the figures several chapters share.
+
+``subplots`` gives every figure the text column's width (panels share it) and the book's
+style; ``singular_value_groups`` draws the law of parsimony's picture: the top ``r``
+singular values in red, the bottom ``r`` in green, the rest in blue, with ``ρ(t)``
+dashed and a legend for the code.
+"""
 
 from __future__ import annotations
 
@@ -6,29 +12,76 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from .subspace import block_form
+from .measures import block_form
+
+COLUMN_WIDTH = 7.0  # inches: the width of the book's text column at the figures' dpi
+GROUP_COLORS = {"top": "tab:red", "middle": "tab:blue", "bottom": "tab:green"}
+STYLE = {
+    "font.size": 10,
+    "axes.titlesize": 10,
+    "axes.labelsize": 10,
+    "legend.fontsize": 8,
+    "xtick.labelsize": 9,
+    "ytick.labelsize": 9,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "figure.dpi": 100,
+}
 
 
-def _axes(ax):
-    return ax if ax is not None else plt.subplots(figsize=(5, 3.5))[1]
+def subplots(ncols: int = 1, nrows: int = 1, height: float | None = None, **kw):
+    """``plt.subplots`` at the column width; ``height`` defaults to 3.4 in per row of
+    panels."""
+    height = (3.4 if ncols > 1 else 3.8) * nrows if height is None else height
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(
+            nrows, ncols, figsize=(COLUMN_WIDTH, height), layout="constrained", **kw
+        )
+    return fig, axes
 
 
-def plot_singular_values(history, layer: int = 0, ax=None, rho=None, title: str | None = None):
-    """σ_i(t) of ``layer`` (0-based) against step; optionally ρ(t) as a dashed overlay."""
-    ax = _axes(ax)
-    ax.plot(history.steps, history.singular_values[layer], lw=1)
+def singular_value_groups(
+    ax,
+    steps: np.ndarray,
+    singular_values: np.ndarray,
+    r: int,
+    rho: np.ndarray | None = None,
+    legend: bool = True,
+    ylabel: str = "singular values",
+):
+    """σ_i(t) of one layer, coloured top ``r`` / middle / bottom ``r``; ``ρ(t)`` dashed
+    if given.
+
+    steps : (T,); singular_values : (T, d) descending; rho : (n + 1,) indexed by step.
+    """
+    S = np.asarray(singular_values)
+    groups = {"top": S[:, :r], "middle": S[:, r:-r], "bottom": S[:, -r:]}
+    labels = {
+        "top": f"top {r}",
+        "middle": f"middle {S.shape[1] - 2 * r}",
+        "bottom": f"bottom {r}",
+    }
+    for name, values in groups.items():
+        lines = ax.plot(
+            steps, values, color=GROUP_COLORS[name], lw=1 if name != "middle" else 0.8
+        )
+        lines[0].set_label(labels[name])
     if rho is not None:
-        ax.plot(np.arange(len(rho)), rho, "k--", lw=1.5, label="ρ(t)")
+        ax.plot(np.arange(len(rho)), rho, "k--", lw=1.2, label=r"$\rho(t)$")
+    ax.set(xlabel="step $t$", ylabel=ylabel)
+    if legend:
         ax.legend(loc="best")
-    ax.set(xlabel="step t", ylabel="singular values", title=title or f"layer {layer + 1}")
     return ax
 
 
-def plot_block_heatmap(W: torch.Tensor, U: torch.Tensor, V: torch.Tensor, ax=None, title: str = "", vmin=-16):
+def block_heatmap(
+    ax, W: torch.Tensor, U: torch.Tensor, V: torch.Tensor, vmin: float = -16
+):
     """Heat map of ``log10 |Uᵀ W V|``: the block structure of the law of parsimony."""
-    ax = _axes(ax)
     B = block_form(W, U, V).abs().cpu().numpy()
-    im = ax.imshow(np.log10(np.maximum(B, 10.0 ** vmin)), cmap="viridis", vmin=vmin, vmax=1)
-    ax.set(title=title or "log10 |Uᵀ W V|", xticks=[], yticks=[])
-    plt.colorbar(im, ax=ax, fraction=0.046)
+    im = ax.imshow(
+        np.log10(np.maximum(B, 10.0**vmin)), cmap="viridis", vmin=vmin, vmax=1
+    )
+    ax.set(xticks=[], yticks=[])
+    ax.figure.colorbar(im, ax=ax, fraction=0.046, label=r"$\log_{10}|U^\top W V|$")
     return ax

@@ -1,10 +1,11 @@
-"""The rendered book in a real browser: every chapter's slider changes the figure with no kernel,
-and its formulas are typeset.
+"""The rendered book in a real browser: every chapter's slider changes the figure with
+no kernel, and its formulas are typeset.
 
-Serves ``_build/html`` on localhost and drives headless Chromium (Debian's ``chromium`` and
-``chromium-driver``) with selenium. The page has no network beyond localhost, so this also proves the
-widget JavaScript and MathJax are served by the book itself. Skipped when the book is not built or Chromium is absent;
-``.ci/run`` builds the book and installs Chromium before running the tests.
+Serves ``_build/html`` on localhost and drives headless Chromium (Debian's ``chromium``
+and ``chromium-driver``) with selenium. The page has no network beyond localhost, so
+this also proves the widget JavaScript and MathJax are served by the book itself.
+Skipped when the book is not built or Chromium is absent; ``.ci/run`` builds the book
+and installs Chromium before running the tests.
 """
 
 import functools
@@ -23,19 +24,30 @@ BUILD = ROOT / "_build" / "html"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
 PAGES_WITHOUT_SLIDERS = {"course_guide", "reproducibility"}
-CHAPTERS = sorted(p.stem for p in (ROOT / "chapters").glob("*.ipynb") if p.stem not in PAGES_WITHOUT_SLIDERS)
+CHAPTERS = sorted(
+    p.stem
+    for p in (ROOT / "chapters").glob("*.ipynb")
+    if p.stem not in PAGES_WITHOUT_SLIDERS
+)
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 
 pytestmark = [
-    pytest.mark.skipif(not (BUILD / "index.html").exists(), reason="build the book first (see README)"),
-    pytest.mark.skipif(CHROMIUM is None or CHROMEDRIVER is None, reason="needs chromium and chromedriver"),
+    pytest.mark.skipif(
+        not (BUILD / "index.html").exists(), reason="build the book first (see README)"
+    ),
+    pytest.mark.skipif(
+        CHROMIUM is None or CHROMEDRIVER is None,
+        reason="needs chromium and chromedriver",
+    ),
 ]
 
 
 @pytest.fixture(scope="module")
 def base_url():
     class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):  # the widget bundle asks for icon fonts it does not need
+        def log_message(
+            self, *args
+        ):  # the widget bundle asks for icon fonts it does not need
             pass
 
     handler = functools.partial(Quiet, directory=str(BUILD))
@@ -53,30 +65,47 @@ def browser():
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--window-size=1280,2000"):
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1280,2000",
+    ):
         options.add_argument(flag)
     driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
     yield driver
     driver.quit()
 
 
-SLIDER_BOXES = "document.querySelectorAll('.widget-vbox')"  # figure_slider's VBox([slider, Stack(images)])
+# figure_slider's VBox([slider, Stack(images)])
+SLIDER_BOXES = "document.querySelectorAll('.widget-vbox')"
 
 
 def visible_frames(driver):
-    """For every slider box, in page order, the tail of the ``src`` of the image it currently shows."""
+    """For every slider box, in page order, the tail of the ``src`` of the image it
+    currently shows."""
     return driver.execute_script(f"""
-        return Array.from({SLIDER_BOXES}).filter(box => box.querySelector('.widget-slider')).map(box => {{
-            const shown = Array.from(box.querySelectorAll('img.widget-image')).filter(img => img.offsetParent !== null);
-            return shown.length === 1 ? shown[0].src.slice(-300) : null;
+        return Array.from({SLIDER_BOXES}).filter(box =>
+        box.querySelector('.widget-slider')).map(box => {{
+            const shown =
+            Array.from(box.querySelectorAll('img.widget-image')).filter(img =>
+            img.offsetParent !== null); return shown.length === 1 ?
+            shown[0].src.slice(-300) : null;
         }});""")
 
 
 def slider_calls(chapter: str) -> int:
     """How many ``widgets.figure_slider(`` calls the chapter's code cells make."""
     nb = json.loads((ROOT / "chapters" / f"{chapter}.ipynb").read_text())
-    return sum("".join(c["source"]).count("widgets.figure_slider(") for c in nb["cells"] if c["cell_type"] == "code")
+    return sum(
+        "".join(c["source"]).count("widgets.figure_slider(")
+        for c in nb["cells"]
+        if c["cell_type"] == "code"
+    )
 
 
 def is_blank(png: bytes) -> bool:
@@ -93,24 +122,43 @@ def test_every_slider_changes_its_figure_without_a_kernel(chapter, base_url, bro
     from selenium.webdriver.support.ui import WebDriverWait
 
     browser.get(f"{base_url}/chapters/{chapter}.html")
-    WebDriverWait(browser, 60).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".widget-vbox img.widget-image"))
-    handles = browser.find_elements(By.CSS_SELECTOR, ".widget-vbox .widget-slider .noUi-handle")
+    WebDriverWait(browser, 60).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, ".widget-vbox img.widget-image")
+    )
+    handles = browser.find_elements(
+        By.CSS_SELECTOR, ".widget-vbox .widget-slider .noUi-handle"
+    )
     frames = visible_frames(browser)
-    assert handles and len(handles) == len(frames), f"{chapter}: {len(handles)} slider handles, {len(frames)} slider boxes"
+    assert handles and len(handles) == len(frames), (
+        f"{chapter}: {len(handles)} slider handles, {len(frames)} slider boxes"
+    )
     expected = slider_calls(chapter)
-    assert len(handles) == expected, f"{chapter}: {expected} sliders in the notebook, {len(handles)} rendered"
+    assert len(handles) == expected, (
+        f"{chapter}: {expected} sliders in the notebook, {len(handles)} rendered"
+    )
     for i, handle in enumerate(handles):
         before = visible_frames(browser)[i]
         assert before is not None, f"{chapter}: slider {i} shows no image"
-        browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", handle)
-        at_max = float(handle.get_attribute("aria-valuenow")) >= float(handle.get_attribute("aria-valuemax"))
+        browser.execute_script(
+            "arguments[0].scrollIntoView({block: 'center'});", handle
+        )
+        at_max = float(handle.get_attribute("aria-valuenow")) >= float(
+            handle.get_attribute("aria-valuemax")
+        )
         handle.send_keys(Keys.ARROW_LEFT if at_max else Keys.ARROW_RIGHT)
-        WebDriverWait(browser, 10).until(lambda d: visible_frames(d)[i] != before,
-                                         message=f"{chapter}: slider {i} moved but its figure did not change")
-    WebDriverWait(browser, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, "mjx-container"),
-                                     message=f"{chapter}: no formula was typeset (MathJax is served from _static/mathjax)")
+        WebDriverWait(browser, 10).until(
+            lambda d, i=i, before=before: visible_frames(d)[i] != before,
+            message=f"{chapter}: slider {i} moved but its figure did not change",
+        )
+    WebDriverWait(browser, 30).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, "mjx-container"),
+        message=f"{chapter}: no formula was typeset "
+        "(MathJax is served from _static/mathjax)",
+    )
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", handles[0])
+    browser.execute_script(
+        "arguments[0].scrollIntoView({block: 'center'});", handles[0]
+    )
     png = browser.get_screenshot_as_png()
     (SCREENSHOTS / f"{chapter}.png").write_bytes(png)
     assert not is_blank(png), f"{chapter}: the screenshot is blank"

@@ -30,7 +30,9 @@ def test_zca_is_symmetric_and_pca_truncates():
 
 
 def test_whitening_errors_name_the_fix():
-    with pytest.raises(ValueError, match=r"not whitened: ‖X Xᵀ − I‖_F = .*lrdlib.data.whiten"):
+    with pytest.raises(
+        ValueError, match=r"not whitened: ‖X Xᵀ − I‖_F = .*lrdlib.data.whiten"
+    ):
         data.check_whitened(anisotropic())
     with pytest.raises(ValueError, match="rank 3 < d = 5.*method='pca'"):
         data.whiten(torch.randn(5, 4, dtype=torch.float64))
@@ -62,9 +64,16 @@ def test_orthogonal_init_is_orthogonal_at_scale_eps(widths):
 def test_equal_norm_inits_and_determinism():
     widths = [8, 8, 3]
     for fn in (init.gaussian_init, init.uniform_init):
-        for W, O in zip(fn(widths, 0.5, seed=1), init.orthogonal_init(widths, 0.5, seed=1)):
-            assert torch.linalg.matrix_norm(W) == pytest.approx(float(torch.linalg.matrix_norm(O)))
-    a, b = init.orthogonal_init(widths, 1.0, seed=7), init.orthogonal_init(widths, 1.0, seed=7)
+        for W, O in zip(
+            fn(widths, 0.5, seed=1), init.orthogonal_init(widths, 0.5, seed=1)
+        ):
+            assert torch.linalg.matrix_norm(W) == pytest.approx(
+                float(torch.linalg.matrix_norm(O))
+            )
+    a, b = (
+        init.orthogonal_init(widths, 1.0, seed=7),
+        init.orthogonal_init(widths, 1.0, seed=7),
+    )
     assert all(torch.equal(x, y) for x, y in zip(a, b))
     with pytest.raises(ValueError, match="at least two positive sizes"):
         init.orthogonal_init([5], 1.0, seed=0)

@@ -2,12 +2,12 @@
 
 import torch
 
-from lrdlib import dln, exercises, init, losses
+from lrdlib import exercises, losses, models, rng
 
 
 def test_gradient_checker():
     def right(weights, X, Y):
-        return dln.gradients(weights, losses.Regression.from_data(X, Y))[1]
+        return models.dln_gradients(weights, losses.Regression.from_data(X, Y))[1]
 
     def transposed(weights, X, Y):
         return [g.T if g.shape[0] == g.shape[1] else g for g in right(weights, X, Y)]
@@ -18,7 +18,12 @@ def test_gradient_checker():
 
 
 def test_orthogonal_sampler_checker():
-    assert exercises.check_orthogonal_sampler(lambda n, g: init.orthogonal_matrix(n, n, g))
-    no_fix = lambda n, g: torch.linalg.qr(torch.randn(n, n, generator=g, dtype=torch.float64))[0]  # noqa: E731
+    assert exercises.check_orthogonal_sampler(lambda n, g: rng.haar_orthogonal(n, n, g))
+
+    def no_fix(n, g):
+        return torch.linalg.qr(torch.randn(n, n, generator=g, dtype=torch.float64))[0]
+
     assert not exercises.check_orthogonal_sampler(no_fix)
-    assert not exercises.check_orthogonal_sampler(lambda n, g: torch.randn(n, n, generator=g, dtype=torch.float64))
+    assert not exercises.check_orthogonal_sampler(
+        lambda n, g: torch.randn(n, n, generator=g, dtype=torch.float64)
+    )

@@ -12,12 +12,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 import set_repository  # noqa: E402
 
-EXAMPLE_URL = "https://github.com/example-org/example-book"  # a test fixture, not the book's address
+# a test fixture, not the book's address
+EXAMPLE_URL = "https://github.com/example-org/example-book"
 
 
 def install_cell(nb_path: Path) -> str:
     nb = json.loads(nb_path.read_text())
-    return "".join(next(c for c in nb["cells"] if c.get("id") == set_repository.CELL_ID)["source"])
+    return "".join(
+        next(c for c in nb["cells"] if c.get("id") == set_repository.CELL_ID)["source"]
+    )
 
 
 def test_committed_install_cells_agree_with_config():
@@ -43,7 +46,16 @@ def test_install_cell_installs_from_the_configured_source(monkeypatch):
     source = set_repository.pip_source(EXAMPLE_URL, "main")
     namespace = {}
     exec(set_repository.INSTALL_CELL.format(source=source), namespace)
-    assert calls == [[sys.executable, "-m", "pip", "install", "--quiet", "lrdlib @ git+" + EXAMPLE_URL + "@main"]]
+    assert calls == [
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "lrdlib @ git+" + EXAMPLE_URL + "@main",
+        ]
+    ]
     assert namespace["lrdlib"] is real
 
 
@@ -52,18 +64,31 @@ def test_set_repository_writes_one_block_and_matching_cells(tmp_path):
         shutil.copy(nb, tmp_path / nb.name)
     notebooks = sorted(tmp_path.glob("*.ipynb"))
     text = set_repository.CONFIG.read_text()
-    for url in ("https://github.com/first/book", EXAMPLE_URL + "/"):  # a second run replaces the first
+    for url in (
+        "https://github.com/first/book",
+        EXAMPLE_URL + "/",
+    ):  # a second run replaces the first
         text = set_repository.with_config_block(text, url, "main")
-        set_repository.write_notebooks(set_repository.configured_source(text), notebooks)
+        set_repository.write_notebooks(
+            set_repository.configured_source(text), notebooks
+        )
     assert text.count(set_repository.MARKER) == 1
     assert set_repository.configured_source(text) == f"lrdlib @ git+{EXAMPLE_URL}@main"
     assert set_repository.problems(text, notebooks) == []
-    assert set_repository.problems(set_repository.CONFIG.read_text(), notebooks)  # the old config disagrees now
-    assert all(install_cell(nb).count("LRDLIB_SOURCE =") == 1 for nb in notebooks
-               if set_repository.imports_lrdlib(json.loads(nb.read_text())))
+    assert set_repository.problems(
+        set_repository.CONFIG.read_text(), notebooks
+    )  # the old config disagrees now
+    assert all(
+        install_cell(nb).count("LRDLIB_SOURCE =") == 1
+        for nb in notebooks
+        if set_repository.imports_lrdlib(json.loads(nb.read_text()))
+    )
 
 
-@pytest.mark.parametrize("url", ["github.com/org/repo", "https://github.com/org", "http://github.com/org/repo"])
+@pytest.mark.parametrize(
+    "url",
+    ["github.com/org/repo", "https://github.com/org", "http://github.com/org/repo"],
+)
 def test_set_repository_rejects_what_is_not_a_repository_url(url):
     with pytest.raises(ValueError, match="https://HOST/OWNER/REPO"):
         set_repository.config_block(url, "main")
@@ -71,30 +96,70 @@ def test_set_repository_rejects_what_is_not_a_repository_url(url):
 
 def test_set_repository_refuses_to_duplicate_settings():
     with pytest.raises(ValueError, match="already sets"):
-        set_repository.with_config_block("title: x\nhtml:\n  baseurl: ''\n", EXAMPLE_URL, "main")
+        set_repository.with_config_block(
+            "title: x\nhtml:\n  baseurl: ''\n", EXAMPLE_URL, "main"
+        )
 
 
 def test_launch_buttons_render_with_the_book_config(tmp_path):
-    """Build one page with the book's own _config.yml plus the block: Binder, Colab and download links."""
-    text = set_repository.with_config_block(set_repository.CONFIG.read_text(), EXAMPLE_URL, "main")
+    """Build one page with the book's own _config.yml plus the block: Binder, Colab and
+    download links."""
+    text = set_repository.with_config_block(
+        set_repository.CONFIG.read_text(), EXAMPLE_URL, "main"
+    )
     (tmp_path / "_config.yml").write_text(text)
     (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: page\n")
     shutil.copy(ROOT / "references.bib", tmp_path)
     shutil.copytree(ROOT / "_static", tmp_path / "_static")
     nb = set_repository.with_install_cell(
-        {"cells": [{"cell_type": "markdown", "id": "m0", "metadata": {}, "source": ["# One page\n"]},
-                   {"cell_type": "code", "execution_count": None, "id": "c0", "metadata": {}, "outputs": [],
-                    "source": ["import lrdlib\n", "print(lrdlib.__version__)"]}],
-         "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-         "nbformat": 4, "nbformat_minor": 5},
-        set_repository.configured_source(text))
+        {
+            "cells": [
+                {
+                    "cell_type": "markdown",
+                    "id": "m0",
+                    "metadata": {},
+                    "source": ["# One page\n"],
+                },
+                {
+                    "cell_type": "code",
+                    "execution_count": None,
+                    "id": "c0",
+                    "metadata": {},
+                    "outputs": [],
+                    "source": ["import lrdlib\n", "print(lrdlib.__version__)"],
+                },
+            ],
+            "metadata": {
+                "kernelspec": {
+                    "name": "python3",
+                    "display_name": "Python 3",
+                    "language": "python",
+                }
+            },
+            "nbformat": 4,
+            "nbformat_minor": 5,
+        },
+        set_repository.configured_source(text),
+    )
     (tmp_path / "page.ipynb").write_text(json.dumps(nb))
-    result = subprocess.run(["jupyter-book", "build", "-W", "-n", "--keep-going", str(tmp_path)],
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        ["jupyter-book", "build", "-W", "-n", "--keep-going", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     html = (tmp_path / "_build" / "html" / "page.html").read_text()
-    assert "https://mybinder.org/v2/gh/example-org/example-book/main?urlpath=lab/tree/page.ipynb" in html
-    assert "https://colab.research.google.com/github/example-org/example-book/blob/main/page.ipynb" in html
+    assert (
+        "https://mybinder.org/v2/gh/example-org/example-book/main?urlpath=lab/tree/page.ipynb"
+        in html
+    )
+    assert (
+        "https://colab.research.google.com/github/example-org/example-book/blob/main/page.ipynb"
+        in html
+    )
     assert "_sources/page.ipynb" in html  # download of the notebook
     assert EXAMPLE_URL in html  # repository button
-    assert "LRDLIB_SOURCE" not in html  # the install cell is removed from the rendered page
+    assert (
+        "LRDLIB_SOURCE" not in html
+    )  # the install cell is removed from the rendered page

@@ -1,4 +1,5 @@
-"""The slider helper: precomputed frames linked in the browser, and re-rendering in a live kernel."""
+"""The slider helper: precomputed frames linked in the browser, and re-rendering in a
+live kernel."""
 
 import ipywidgets as widgets
 import matplotlib
@@ -19,7 +20,11 @@ def render(value):
 def test_figure_slider_precomputes_frames_and_rerenders():
     box = lw.figure_slider(render, [1, 2, 3], value=2, description="v")
     slider, stack = box.children
-    assert isinstance(stack, widgets.Stack) and len(stack.children) == 3 and stack.selected_index == 1
+    assert (
+        isinstance(stack, widgets.Stack)
+        and len(stack.children) == 3
+        and stack.selected_index == 1
+    )
     assert all(bytes(img.value).startswith(b"\x89PNG") for img in stack.children)
     old = stack.children[2].value
     stack.children[2].value = b""
@@ -38,4 +43,6 @@ def test_figure_slider_without_stack_rerenders_into_an_output(monkeypatch):
     slider.value = 3
     slider.value = 1
     assert seen == [2, 3, 1] and len(out.outputs) == 1
-    assert out.outputs[0]["data"]["image/png"].startswith("iVBORw0KGgo")  # base64 of a PNG header
+    assert out.outputs[0]["data"]["image/png"].startswith(
+        "iVBORw0KGgo"
+    )  # base64 of a PNG header

@@ -1,16 +1,19 @@
 """Build a teaching edition of the book from the same sources.
 
-    python tools/build_edition.py teacher   # solutions shown   → _build/teacher/_build/html
-    python tools/build_edition.py student   # solutions removed → _build/student/_build/html
+    python tools/build_edition.py teacher  # solutions shown   → _build/teacher/...
+    python tools/build_edition.py student  # solutions removed → _build/student/...
 
-The student edition sets sphinx-exercise's ``hide_solutions``, which drops every ``solution`` block
-from the rendered pages. Both editions execute through one jupyter-cache, so whichever is built second
-does not run the notebooks again. Extra arguments are passed to ``jupyter-book build`` (e.g. ``-W -n --keep-going``).
+Each lands in ``_build/<edition>/_build/html``. The student edition sets
+sphinx-exercise's ``hide_solutions``, which drops every ``solution`` block from the
+rendered pages. Both editions read the book build's jupyter-cache, so after the book is
+built no notebook runs again. Extra arguments are passed to ``jupyter-book build`` (e.g.
+``-W -n --keep-going``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -25,7 +28,9 @@ def lrdlib_digest() -> str:
     """A short hash of lrdlib's source files."""
     digest = hashlib.sha256()
     for path in sorted((ROOT / "lrdlib").rglob("*.py")):
-        digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
+        digest.update(
+            path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes()
+        )
     return digest.hexdigest()[:12]
 
 
@@ -37,13 +42,31 @@ def main() -> int:
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     config["title"] = f"{config['title']} ({edition} edition)"
     config["sphinx"]["config"]["hide_solutions"] = edition == "student"
-    # The editions differ only in rendering, so the second one reuses the first one's executed notebooks.
-    # jupyter-cache keys on code cells, not on lrdlib: the cache's name carries a hash of lrdlib's sources.
-    config["execute"] |= {"execute_notebooks": "cache", "cache": str(ROOT / "_build" / f".edition_cache-{lrdlib_digest()}")}
-    with tempfile.NamedTemporaryFile("w", suffix=".yml", dir=ROOT, delete=False) as handle:
+    # The editions differ only in rendering: they read the executed notebooks from the
+    # book build's jupyter-cache (_build/.jupyter_cache), so no chapter runs twice. The
+    # cache keys on code cells, not on lrdlib: it is emptied when lrdlib changes.
+    cache = ROOT / "_build" / ".jupyter_cache"
+    stamp = cache / "lrdlib.digest"
+    if stamp.exists() and stamp.read_text() != lrdlib_digest():
+        shutil.rmtree(cache)
+    cache.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(lrdlib_digest())
+    config["execute"] |= {"execute_notebooks": "cache", "cache": str(cache)}
+    with tempfile.NamedTemporaryFile(
+        "w", suffix=".yml", dir=ROOT, delete=False
+    ) as handle:
         yaml.safe_dump(config, handle, allow_unicode=True)
     try:
-        cmd = ["jupyter-book", "build", str(ROOT), "--config", handle.name, "--path-output", f"_build/{edition}", *extra]
+        cmd = [
+            "jupyter-book",
+            "build",
+            str(ROOT),
+            "--config",
+            handle.name,
+            "--path-output",
+            f"_build/{edition}",
+            *extra,
+        ]
         return subprocess.call(cmd, cwd=ROOT)
     finally:
         Path(handle.name).unlink()

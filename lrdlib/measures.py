@@ -1,0 +1,229 @@
+"""What the chapters measure: subspace angles, where an update lies, ranks, and class
+separation.
+
+Weights and updates are ``(d_out, d_in)`` tensors; bases are matrices with orthonormal
+columns; features are ``(p, N)`` with one sample per column. Every function returns
+plain Python floats or numpy arrays, so results print and plot directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.linalg
+import torch
+
+from .activations import Activation, activation
+from .subspaces import orthogonal_complement
+
+# Angles
+
+
+def principal_angles(A, B) -> np.ndarray:
+    """Principal angles (radians, ascending) between the column spans of ``A (d, p)``
+    and ``B (d, q)``."""
+    A = A.detach().cpu().numpy() if isinstance(A, torch.Tensor) else np.asarray(A)
+    B = B.detach().cpu().numpy() if isinstance(B, torch.Tensor) else np.asarray(B)
+    return np.sort(scipy.linalg.subspace_angles(A, B))
+
+
+def vector_angles(vectors: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """Sign-free angle between matching columns: ``arccos |⟨v_i(t), v_i(ref)⟩|``.
+
+    vectors : (T, d, k) singular vectors over time; reference : (d, k). Returns (T, k)
+        in radians.
+    """
+    cos = np.abs(np.einsum("tdk,dk->tk", vectors, reference))
+    return np.arccos(np.clip(cos, 0.0, 1.0))
+
+
+def chain_alignment(bases) -> list[float]:
+    """Mean cosine of the principal angles between ``span U_l`` and ``span V_{l+1}``,
+    per ``l``.
+
+    1 means layer ``l`` writes exactly into the subspace that layer ``l + 1`` reads;
+    about ``√(r/d_l)`` for independent random bases.
+    """
+    pairs = zip(bases[:-1], bases[1:])
+    return [
+        float(torch.linalg.svdvals(U.T @ V_next).mean())
+        for (U, _), (_, V_next) in pairs
+    ]
+
+
+# Where an update lies
+
+
+def energy_fraction(
+    delta: torch.Tensor, V: torch.Tensor, U: torch.Tensor | None = None
+) -> float:
+    """Share of ``‖ΔW‖²`` inside a subspace: ``‖Uᵀ ΔW V‖² / ‖ΔW‖²`` (``‖ΔW V‖²/‖ΔW‖²``
+    without ``U``).
+
+    delta : (d_out, d_in); V : (d_in, r); U : (d_out, r') or None (input side only).
+    """
+    inside = delta @ V if U is None else U.T @ delta @ V
+    return float(inside.pow(2).sum() / delta.pow(2).sum())
+
+
+def leak(delta: torch.Tensor, Q: torch.Tensor, V_big: torch.Tensor) -> float:
+    """``‖U_⊥ᵀ ΔW V_⊥‖ / ‖ΔW‖`` with ``V_⊥`` the complement of ``V_big`` and ``U_⊥ = Q
+    V_⊥``.
+
+    The two-layer theory's measure: ``W_1(0) = ε Q`` with ``Q (m, d)`` semi-orthogonal.
+    """
+    V_perp = orthogonal_complement(V_big)
+    return float(((Q @ V_perp).T @ delta @ V_perp).norm() / delta.norm())
+
+
+def top_energy_fraction(delta: torch.Tensor, k: int) -> float:
+    """Basis-free: share of ``‖ΔW‖²`` in its top ``k`` singular directions."""
+    S2 = torch.linalg.svdvals(delta) ** 2
+    return float(S2[:k].sum() / S2.sum())
+
+
+# Ranks and spectra
+
+
+def tail_ratio(G: torch.Tensor, k: int) -> float:
+    """``σ_{k+1}(G) / σ_1(G)``: how far ``G`` is from rank ``k``."""
+    S = torch.linalg.svdvals(G)
+    return float(S[k] / S[0])
+
+
+def stable_rank(M: torch.Tensor) -> float:
+    """``‖M‖_F² / ‖M‖_2²``, between 1 and ``rank M``."""
+    S = torch.linalg.svdvals(M)
+    return float((S * S).sum() / (S[0] * S[0]))
+
+
+def middle_spread(singular_values: np.ndarray, r: int) -> np.ndarray:
+    """Spread (max − min) of the singular values that are neither among the top nor the
+    bottom ``r``.
+
+    singular_values : (T, d) descending, one row per recorded step. Returns (T,). Zero
+    when the law of parsimony holds: the middle ``d − 2r`` values share one value
+    ``ρ(t)``.
+    """
+    mid = np.asarray(singular_values)[:, r:-r]
+    return mid.max(axis=1) - mid.min(axis=1)
+
+
+# The law of parsimony's block form
+
+
+def block_form(W: torch.Tensor, U: torch.Tensor, V: torch.Tensor) -> torch.Tensor:
+    """``Uᵀ W V``: ``W`` in the invariant bases (block diagonal when the law holds)."""
+    return U.T @ W @ V
+
+
+def parsimony_residual(
+    W: torch.Tensor, U: torch.Tensor, V: torch.Tensor, k: int, rho: float | None
+) -> float:
+    """Relative distance of ``Uᵀ W V`` from ``diag(*, ρ I)`` with a ``k × k`` free
+    block.
+
+    Off-diagonal blocks and (if ``rho`` is given) the deviation of the lower block from
+    ``ρ I``, in Frobenius norm, divided by ``‖W‖_F``. Zero (to rounding) when the law
+    holds.
+    """
+    B = block_form(W, U, V)
+    off = torch.cat([B[:k, k:].reshape(-1), B[k:, :k].reshape(-1)])
+    if rho is None:
+        lower = torch.zeros(0, dtype=B.dtype, device=B.device)
+    else:
+        lower = B[k:, k:] - rho * torch.eye(
+            B.shape[0] - k, B.shape[1] - k, dtype=B.dtype, device=B.device
+        )
+    residual = torch.sqrt((off * off).sum() + (lower * lower).sum())
+    return float(residual / torch.linalg.matrix_norm(W))
+
+
+# Class separation of features
+
+
+@dataclass
+class Scatter:
+    """Traces of the class scatter matrices of features ``H (p, N)`` with labels
+    ``(N,)``.
+
+    within : ``tr Σ_W = (1/N) Σ_k Σ_{i∈k} ‖h_i − μ_k‖²``.
+    between : ``tr Σ_B = Σ_k (N_k/N) ‖μ_k − μ‖²``.
+    """
+
+    within: float
+    between: float
+
+    @property
+    def ratio(self) -> float:
+        """``C = tr Σ_W / tr Σ_B``: small when the classes are tight and far apart."""
+        return self.within / self.between
+
+
+def class_scatter(H: torch.Tensor, labels) -> Scatter:
+    """Within- and between-class scatter of the columns of ``H (p, N)``, grouped by
+    ``labels (N,)``."""
+    labels = torch.as_tensor(labels, device=H.device)
+    if H.ndim != 2 or labels.shape != (H.shape[1],):
+        raise ValueError(
+            "H must be (p, N) with one label per column; "
+            f"got H {tuple(H.shape)}, labels {tuple(labels.shape)}"
+        )
+    classes, counts = labels.unique(return_counts=True)
+    if len(classes) < 2:
+        raise ValueError(
+            "class scatter needs at least two classes (the between-class scatter is 0 "
+            "otherwise)"
+        )
+    n = H.shape[1]
+    means = torch.stack(
+        [H[:, labels == c].mean(dim=1) for c in classes], dim=1
+    )  # (p, K)
+    index = torch.searchsorted(classes, labels)
+    within = float(((H - means[:, index]) ** 2).sum()) / n
+    weights = counts.to(H.dtype) / n
+    between = float(((means - H.mean(dim=1, keepdim=True)) ** 2 * weights).sum())
+    return Scatter(within, between)
+
+
+def layer_features(
+    weights: list[torch.Tensor], X: torch.Tensor, act: Activation | str = "linear"
+) -> list[torch.Tensor]:
+    """``[X, φ(W_1 X), φ(W_2 φ(W_1 X)), …]``: the input and every hidden layer's output.
+
+    L entries (the last layer's output excluded), each ``(d_l, N)``; ``act="linear"``
+    gives the deep linear network's features.
+    """
+    act = activation(act)
+    features = [X]
+    for W in weights[:-1]:
+        if W.shape[1] != features[-1].shape[0]:
+            raise ValueError(
+                f"a layer of shape {tuple(W.shape)} cannot follow features of size "
+                f"{features[-1].shape[0]}"
+            )
+        features.append(act.fn(W @ features[-1]))
+    return features
+
+
+def separation_ratios(
+    weights: list[torch.Tensor],
+    X: torch.Tensor,
+    labels,
+    act: Activation | str = "linear",
+) -> np.ndarray:
+    """``C_l = tr Σ_W / tr Σ_B`` of the features at depth ``l = 0, …, L−1``: shape
+    ``(L,)``."""
+    features = layer_features(weights, X, act)
+    return np.array([class_scatter(H, labels).ratio for H in features])
+
+
+# Classifiers
+
+
+def accuracy(model, X: torch.Tensor, y: torch.Tensor) -> float:
+    """Share of the columns of ``X (d, N)`` whose arg-max output ``model(X) (K, N)`` is
+    ``y (N,)``."""
+    with torch.no_grad():
+        return float((model(X).argmax(dim=0) == y).to(torch.float64).mean())
