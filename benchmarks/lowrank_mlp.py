@@ -65,7 +65,9 @@ def measure(kind: str, width: int, steps: int, target: float, device: str) -> di
     history = train.train(
         model, objective, LR, steps, record_every=10, recorders={"loss": full_loss}
     )
-    hit = [t for t, v in zip(history.steps, history.records["loss"]) if v <= target]
+    hit = [
+        int(t) for t, v in zip(history.steps, history.records["loss"]) if v <= target
+    ]
     _, timed = build(kind, width, device)
     timed_objective = train.module_objective(
         timed, X, y, loss="ce", reduction="mean", batch_size=BATCH, seed=SEED

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import torch
 
-from . import init, losses, models, rng
+from . import init, losses, measures, models, rng
 
 
 def check_dln_gradients(reader_fn, seed: int = 0) -> bool:
@@ -82,4 +82,30 @@ def check_orthogonal_sampler(
     print(
         "correct: orthogonal, and Q[0,0] is symmetric about 0 as for the Haar measure"
     )
+    return True
+
+
+def check_fraction_and_stable_rank(
+    W, k: int, fraction: float, stable_rank: float, rtol: float = 0.02
+) -> bool:
+    """Check that ``W`` has top-``k`` energy fraction ``fraction`` and stable rank
+    ``stable_rank`` (each to ``rtol``, relative). Prints the verdict and returns it.
+
+    First checks that the request is possible: every matrix has ``1/s ≤ f ≤ k/s``.
+    """
+    if not 1 / stable_rank <= fraction <= k / stable_rank:
+        print(
+            "impossible: every matrix has 1/s ≤ f ≤ k/s, here "
+            f"1/s = {1 / stable_rank:.3f} and k/s = {k / stable_rank:.3f}, "
+            f"but f = {fraction}"
+        )
+        return False
+    W = torch.as_tensor(W, dtype=torch.float64)
+    f, s = measures.top_energy_fraction(W, k), measures.stable_rank(W)
+    if abs(f - fraction) > rtol * fraction or abs(s - stable_rank) > rtol * stable_rank:
+        print(
+            f"wrong: top-{k} fraction {f:.3f} (wanted {fraction}), stable rank {s:.3f}"
+        )
+        return False
+    print(f"correct: top-{k} fraction {f:.3f}, stable rank {s:.3f}")
     return True

@@ -87,6 +87,18 @@ class History:
         return np.stack([np.asarray(v) for v in values])
 
 
+def _check_scales(lr_scales: list[float] | None, n: int) -> list[float]:
+    """One step multiplier per tensor (default all 1); not all of them 0."""
+    scales = [1.0] * n if lr_scales is None else list(lr_scales)
+    if len(scales) != n:
+        raise ValueError(f"lr_scales has {len(scales)} entries for {n} tensors")
+    if not any(scales):
+        raise ValueError(
+            "every tensor is frozen (all lr_scales are 0): nothing to train"
+        )
+    return scales
+
+
 def make_optimizer(
     params: list[torch.Tensor],
     optimizer: str,
@@ -95,24 +107,14 @@ def make_optimizer(
     weight_decay: float = 0.0,
     lr_scales: list[float] | None = None,
 ) -> torch.optim.Optimizer:
-    """A ``torch.optim`` optimiser over ``params`` with step ``lr · lr_scales[i]`` per
-    tensor.
+    """A ``torch.optim`` optimiser over ``params``, step ``lr · lr_scales[i]`` each.
 
     optimizer : ``"gd"`` (``W ← W − η(∇ℓ + λW)``), ``"momentum"`` (heavy-ball with
-        ``momentum``),
-        ``"adam"``, ``"adamw"`` (decoupled weight decay) or ``"rmsprop"``.
+        ``momentum``), ``"adam"``, ``"adamw"`` (decoupled weight decay), ``"rmsprop"``.
     lr_scales : one multiplier per tensor; 0 freezes it. Default all 1.
     """
-    scales = [1.0] * len(params) if lr_scales is None else list(lr_scales)
-    if len(scales) != len(params):
-        raise ValueError(
-            f"lr_scales has {len(scales)} entries for {len(params)} tensors"
-        )
+    scales = _check_scales(lr_scales, len(params))
     groups = [{"params": [p], "lr": lr * s} for p, s in zip(params, scales) if s != 0]
-    if not groups:
-        raise ValueError(
-            "every tensor is frozen (all lr_scales are 0): nothing to train"
-        )
     if optimizer in ("gd", "momentum"):
         beta = momentum if optimizer == "momentum" else 0.0
         return torch.optim.SGD(groups, lr=lr, momentum=beta, weight_decay=weight_decay)
@@ -133,9 +135,8 @@ def _updater(tensors, optimizer, lr, momentum, weight_decay, lr_scales):
     does): on the compressed network's tiny matrices the optimiser's per-step
     bookkeeping would cost more than the arithmetic.
     """
-    opt = make_optimizer(tensors, optimizer, lr, momentum, weight_decay, lr_scales)
     if optimizer == "gd":
-        steps = [lr * s for s in (lr_scales or [1.0] * len(tensors))]
+        steps = [lr * s for s in _check_scales(lr_scales, len(tensors))]
 
         def gd(grads):
             for p, g, step in zip(tensors, grads, steps):
@@ -152,6 +153,8 @@ def _updater(tensors, optimizer, lr, momentum, weight_decay, lr_scales):
                 gd(grads)
 
         return update
+
+    opt = make_optimizer(tensors, optimizer, lr, momentum, weight_decay, lr_scales)
 
     def update(grads):
         for p, g in zip(tensors, grads):
@@ -295,11 +298,13 @@ def autograd_objective(
             f"X has {n} samples (columns) but targets have {targets.shape[-1]}"
         )
     g = check_random_state(seed)
+    # samples as rows once, so that a minibatch is a gather of contiguous rows
+    X_rows = X.T.contiguous() if batch_size else None
 
     def objective(params):
         if batch_size:
             idx = torch.randperm(n, generator=g)[:batch_size].to(X.device)
-            Xb, Tb = X[:, idx], targets[..., idx]
+            Xb, Tb = X_rows[idx].T, targets[..., idx]
         else:
             Xb, Tb = X, targets
         scale = n / Xb.shape[1] if reduction == "sum" else 1.0

@@ -27,3 +27,11 @@ def test_orthogonal_sampler_checker():
     assert not exercises.check_orthogonal_sampler(
         lambda n, g: torch.randn(n, n, generator=g, dtype=torch.float64)
     )
+
+
+def test_fraction_and_stable_rank_checker():
+    s2 = torch.tensor([1.0] + [0.8] * 5 + [5 / 44] * 44, dtype=torch.float64)
+    W = torch.diag(s2.sqrt())
+    assert exercises.check_fraction_and_stable_rank(W, 6, 0.5, 10.0)
+    assert not exercises.check_fraction_and_stable_rank(W, 6, 0.9, 10.0)  # impossible
+    assert not exercises.check_fraction_and_stable_rank(torch.eye(50), 6, 0.5, 10.0)

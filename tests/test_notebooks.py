@@ -96,3 +96,64 @@ def test_built_page_shows_every_figure(notebook):
         f"{page.name} shows {shown} of {expected} figures: was the book built with a "
         "non-inline matplotlib backend (unset MPLBACKEND for the build)?"
     )
+
+
+# Computed prose: a number in a chapter's text comes from the run ({glue:text}), sits in
+# maths or code, or stands in a paragraph that cites the paper it is quoted from.
+CODE_FENCE = re.compile(r"(`{3,})(?:python|bash|text)\n.*?\n\1\s*$", re.S | re.M)
+EXEMPT = re.compile(
+    r"\$\$.*?\$\$|\$[^$]*\$|\{glue:[a-z]+\}`[^`]*`|\{[a-z:]+\}`[^`]*`|`[^`\n]*`|:label:[^\n]*",
+    re.S,
+)
+TYPED_NUMBER = re.compile(r"(?<![\w.\-])(\d+\.\d+|\d+(?:\.\d+)?\s?%|\d+(?:\.\d+)?×)")
+
+
+def typed_numbers(markdown: str) -> list[str]:
+    """Decimals, percentages and "N×" in prose: outside maths, code, glue, citations."""
+    found = []
+    for paragraph in re.split(r"\n\s*\n", CODE_FENCE.sub(" ", markdown)):
+        if "{cite" in paragraph:
+            continue  # quoted from the paper it cites
+        prose = EXEMPT.sub(" ", paragraph)
+        found += [
+            prose[max(0, m.start() - 40) : m.end()]
+            for m in TYPED_NUMBER.finditer(prose)
+        ]
+    return found
+
+
+def test_the_rule_catches_typed_numbers():
+    assert len(typed_numbers("the leak is 3.2e-3 and 40% of it")) == 2
+    assert not typed_numbers(
+        "the leak is {glue:text}`leak:.1e`, $\\rho = 0.95$, `lr=0.1`"
+    )
+    assert not typed_numbers("the papers report 2.3× {cite}`yaras2023law`")
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+def test_numbers_in_the_text_are_computed(notebook):
+    cells = json.loads(notebook.read_text())["cells"]
+    text = "\n\n".join(
+        "".join(c["source"]) for c in cells if c["cell_type"] == "markdown"
+    )
+    typed = typed_numbers(text)
+    assert not typed, f"{notebook.name}: typed numbers {typed}; glue them from the run"
+
+
+PROCESS_WORDS = re.compile(r"\b(brief|issue|our note|ticket|TODO)\b", re.I)
+
+
+@pytest.mark.parametrize(
+    "page", NOTEBOOKS + sorted(CHAPTERS.glob("*.md")), ids=lambda p: p.stem
+)
+def test_reader_text_has_no_process_words(page):
+    if page.suffix == ".ipynb":
+        cells = json.loads(page.read_text())["cells"]
+        text = "\n".join(
+            "".join(c["source"]) for c in cells if c["cell_type"] == "markdown"
+        )
+    else:
+        text = page.read_text()
+    assert not PROCESS_WORDS.findall(text), (
+        f"{page.name}: {PROCESS_WORDS.findall(text)}"
+    )
