@@ -10,7 +10,7 @@ from __future__ import annotations
 import statistics
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from . import data, init, losses, models
 from .train import dln_objective, train
@@ -70,9 +70,6 @@ class CompressionBenchmark:
     wide: ModelTiming
     compressed: ModelTiming
     narrow: ModelTiming
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 def compressed_vs_wide(
