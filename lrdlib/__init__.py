@@ -8,7 +8,9 @@ One module per concept; chapters call ``lrdlib.<module>.<function>``:
 - ``init``: orthogonal, Gaussian and uniform initialisations
 - ``activations``: φ and φ' for the MLP theory
 - ``losses``: DLN and MLP losses, one reduction rule
-- ``models``: deep linear, two-layer, deep and low-rank MLPs, the compressed network
+- ``models``: deep linear, two-layer, deep and low-rank MLPs, the compressed networks
+- ``adapters``: vanilla LoRA, Deep LoRA and the compressed deep adapter of a frozen MLP
+- ``vision``: small image classifiers (linear, MLP, CNN, ViT) and the hybrid network
 - ``train``: the training loop, its objectives and recorders
 - ``subspaces``: the gradient subspace at initialisation and bases built from it
 - ``measures``: angles, energy fractions, ranks, class separation, accuracy
@@ -20,10 +22,11 @@ The version is printed in every chapter's setup cell, so a reader can tell which
 made a figure; it changes whenever lrdlib's behaviour does (see CHANGELOG.md).
 """
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 from . import (  # noqa: E402
     activations,
+    adapters,
     benchmarks,
     data,
     exercises,
@@ -37,11 +40,13 @@ from . import (  # noqa: E402
     subspaces,
     theory,
     train,
+    vision,
     widgets,
 )
 
 __all__ = [
     "activations",
+    "adapters",
     "benchmarks",
     "data",
     "exercises",
@@ -55,5 +60,6 @@ __all__ = [
     "subspaces",
     "theory",
     "train",
+    "vision",
     "widgets",
 ]

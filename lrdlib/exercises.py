@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import torch
 
-from . import init, losses, measures, models, rng
+from . import adapters, init, losses, measures, models, rng
 
 
 def check_dln_gradients(reader_fn, seed: int = 0) -> bool:
@@ -108,4 +108,80 @@ def check_fraction_and_stable_rank(
         )
         return False
     print(f"correct: top-{k} fraction {f:.3f}, stable rank {s:.3f}")
+    return True
+
+
+def check_adapter_parameters(reader_fn) -> bool:
+    """Check ``reader_fn(d_out, d_in, r, depth) -> (vanilla, deep, compressed)``
+    parameter counts against adapters built by ``lrdlib.adapters`` for three shapes.
+    Prints the verdict and returns it."""
+    for d_out, d_in, r, depth in ((12, 20, 4, 3), (20, 12, 2, 4), (16, 16, 6, 3)):
+        shape = (d_out, d_in)
+        deep = adapters.deep_factors(shape, depth, 0.1, seed=0)
+        G = torch.randn(deep[0].shape, generator=rng.check_random_state(1))
+        built = (
+            adapters.lora_factors(shape, r, seed=0),
+            deep,
+            adapters.compress_adapter(deep, G.to(deep[0].dtype), r, 0.1),
+        )
+        expected = tuple(sum(A.numel() for A in chain) for chain in built)
+        answer = tuple(int(n) for n in reader_fn(d_out, d_in, r, depth))
+        if answer != expected:
+            print(
+                f"wrong for d_out={d_out}, d_in={d_in}, r={r}, depth={depth}: "
+                f"(vanilla, deep, compressed) = {expected}, you gave {answer}"
+            )
+            return False
+    print("correct: your counts match the adapters lrdlib builds for three shapes")
+    return True
+
+
+def check_compression_bases(reader_fn, seed: int = 0) -> bool:
+    """Check ``reader_fn(factors, grad_first, k, eps) -> (U (d_out, 2k), V (d_in, 2k))``
+    against ``lrdlib.models.compression_bases`` on a square deep adapter: the spans
+    must agree (principal angles below 1e-6) and ``U`` must equal ``W_{L:1}(0) V /
+    ε^L`` for the reader's own ``V``. Prints the verdict and returns it."""
+    g = rng.check_random_state(seed)
+    d, k, eps = 12, 2, 0.1
+    factors = adapters.deep_factors((d, d), 3, eps, seed=g)
+    G = torch.randn(d, d, generator=g, dtype=factors[0].dtype)
+    U_ref, V_ref = models.compression_bases(factors, G, k, eps)
+    U, V = (
+        torch.as_tensor(B, dtype=torch.float64) for B in reader_fn(factors, G, k, eps)
+    )
+    if U.shape != U_ref.shape or V.shape != V_ref.shape:
+        print(f"wrong: expected U {tuple(U_ref.shape)} and V {tuple(V_ref.shape)}")
+        return False
+    for name, ours, ref in (("V", V, V_ref), ("U", U, U_ref)):
+        worst = float(measures.principal_angles(ours, ref).max())
+        if worst > 1e-6:
+            print(f"wrong: span of {name} is {worst:.2e} rad away from the reference")
+            return False
+    image = models.end_to_end(factors) @ V / eps**3
+    if float(torch.linalg.matrix_norm(U - image)) > 1e-8:
+        print("wrong: U should be W_{L:1}(0) V / ε^L for your V")
+        return False
+    print("correct: the same subspaces as lrdlib.models.compression_bases")
+    return True
+
+
+def check_conv_patches(reader_fn, seed: int = 0) -> bool:
+    """Check ``reader_fn(images (N, c, s, s), k) -> (c·k², N·s²)`` so that a 3×3
+    convolution (padding 1) equals its kernel, reshaped to ``out × c·k²``, times the
+    patches. Prints the verdict and returns it."""
+    g = rng.check_random_state(seed)
+    images = torch.randn(3, 2, 5, 5, generator=g)
+    conv = torch.nn.Conv2d(2, 4, 3, padding=1, bias=False)
+    with torch.no_grad():
+        conv.weight.copy_(torch.randn(4, 2, 3, 3, generator=g))
+        expected = conv(images).permute(1, 0, 2, 3).reshape(4, -1)
+        P = torch.as_tensor(reader_fn(images, 3))
+        if P.shape != (18, 75):
+            print(f"wrong: patches should have shape (18, 75), got {tuple(P.shape)}")
+            return False
+        err = float((conv.weight.reshape(4, -1) @ P - expected).abs().max())
+    if err > 1e-5:
+        print(f"wrong: W @ patches differs from the convolution by up to {err:.2e}")
+        return False
+    print("correct: the kernel as a matrix times your patches is the convolution")
     return True

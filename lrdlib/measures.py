@@ -219,6 +219,50 @@ def separation_ratios(
     return np.array([class_scatter(H, labels).ratio for H in features])
 
 
+def numerical_rank(H: torch.Tensor, energy: float = 0.95) -> int:
+    """Fewest singular directions of the centred features ``H (m, N)`` that hold
+    ``energy`` of their squared norm (Wang et al. 2023's numerical rank)."""
+    if not 0 < energy <= 1:
+        raise ValueError(f"energy must lie in (0, 1], got {energy}")
+    s2 = torch.linalg.svdvals(H - H.mean(dim=1, keepdim=True)).double() ** 2
+    share = torch.cumsum(s2, 0) / s2.sum()
+    return int(torch.searchsorted(share, torch.tensor(energy, dtype=share.dtype))) + 1
+
+
+def discrimination(H: torch.Tensor, labels) -> float:
+    """``1 − max cos`` between two classes' centred means of ``H (m, N)``: 0 when two
+    classes point the same way, 1 or more when every pair is at least orthogonal."""
+    labels = torch.as_tensor(labels, device=H.device)
+    classes = torch.unique(labels)
+    means = torch.stack([H[:, labels == c].mean(dim=1) for c in classes], dim=1)
+    means = means - H.mean(dim=1, keepdim=True)
+    unit = means / torch.linalg.vector_norm(means, dim=0, keepdim=True)
+    cos = unit.T @ unit - 2 * torch.eye(len(classes), dtype=H.dtype, device=H.device)
+    return float(1 - cos.max())
+
+
+def linear_probe(
+    H_train: torch.Tensor, y_train, H_test: torch.Tensor, y_test, ridge: float = 1e-3
+) -> float:
+    """Test accuracy of a ridge least-squares classifier on frozen features.
+
+    H_train (m, N), H_test (m, N'): centred and scaled with the training statistics;
+    one-hot targets; ``ridge`` times the mean feature variance regularises.
+    """
+    mean = H_train.mean(dim=1, keepdim=True)
+    scale = H_train.std(dim=1, keepdim=True).clamp_min(1e-8)
+    A = torch.cat([(H_train - mean) / scale, torch.ones_like(H_train[:1])]).double()
+    B = torch.cat([(H_test - mean) / scale, torch.ones_like(H_test[:1])]).double()
+    y_train = torch.as_tensor(y_train, device=A.device)
+    T = torch.nn.functional.one_hot(y_train).T.double()
+    gram = A @ A.T + ridge * A.shape[1] * torch.eye(
+        len(A), dtype=A.dtype, device=A.device
+    )
+    W = torch.linalg.solve(gram, A @ T.T).T
+    predicted = (W @ B).argmax(dim=0).cpu()
+    return float((predicted == torch.as_tensor(y_test).cpu()).double().mean())
+
+
 # Classifiers
 
 

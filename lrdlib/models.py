@@ -18,7 +18,7 @@ import torch
 from .activations import Activation, activation
 from .losses import Regression
 from .precision import loose_tol
-from .subspaces import gradient_subspace
+from .subspaces import check_rank, gradient_subspace
 
 # Deep linear networks
 
@@ -337,6 +337,24 @@ def _check_orthonormal(B: torch.Tensor, name: str) -> None:
         )
 
 
+def compression_bases(
+    factors_init: list[torch.Tensor], grad_first: torch.Tensor, k: int, eps: float
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(U_out (d_out, 2k), V_in (d_in, 2k))``: the outer factors of a compressed
+    chain.
+
+    factors_init : ``[W_1(0), …, W_L(0)]``, ε-orthogonal; ``grad_first`` : the gradient
+    of the loss in ``W_1`` at init (shape of ``W_1``). ``V_in`` is the input-side
+    gradient subspace of ``W_1`` (``V_{1,1}`` of the law) and ``U_out = W_{L:1}(0)
+    V_in / ε^L``: orthonormal when every factor is square, only spanning the right
+    subspace when the chain narrows to fewer outputs than inputs (Yaras et al. 2023,
+    2024).
+    """
+    _, V_in = gradient_subspace(factors_init[0], grad_first, k)
+    U_out = end_to_end(factors_init) @ V_in / eps ** len(factors_init)
+    return U_out, V_in
+
+
 def compress(
     weights_init: list[torch.Tensor], loss, r: int, eps: float
 ) -> CompressedDLN:
@@ -347,9 +365,32 @@ def compress(
     loss : the training loss (its gradient at init defines the subspace ``V_{1,1}``).
     ``U_{L,1} = W_{L:1}(0) V_{1,1} / ε^L`` and ``W̃_l(0) = ε I_{2r}``.
     """
+    check_rank(r, tuple(weights_init[0].shape), complement=True)
     _, grads = dln_gradients(weights_init, loss)
-    _, V11 = gradient_subspace(weights_init[0], grads[0], r, complement=True)
-    U_out = end_to_end(weights_init) @ V11 / eps ** len(weights_init)
+    U_out, V11 = compression_bases(weights_init, grads[0], r, eps)
     _check_orthonormal(U_out, "U_{L,1} = W_{L:1}(0) V_{1,1} / ε^L")
     eye = torch.eye(2 * r, dtype=V11.dtype, device=V11.device)
     return CompressedDLN(V11, U_out, [eps * eye for _ in weights_init])
+
+
+def spectral_compress(
+    surrogate: torch.Tensor, rank_hat: int, depth: int, eps: float
+) -> CompressedDLN:
+    """Kwon et al. 2024's compressed network, started from a spectral initialisation.
+
+    surrogate : ``(d_y, d)`` estimate of the target from the data, e.g. ``P_Ω(Y)/p``
+        for matrix completion. Its top-``rank_hat`` SVD ``U Σ Vᵀ`` gives the chain
+        ``[ε Vᵀ, ε I, …, ε I, ε U]`` of ``depth`` factors (``rank_hat = 2r`` in the
+        paper); train its outer factors at ``α η`` with ``α ≥ 1`` (``lr_scales(α)``).
+    """
+    if depth < 2:
+        raise ValueError(f"the spectral chain needs depth ≥ 2, got {depth}")
+    if not 1 <= rank_hat <= min(surrogate.shape):
+        raise ValueError(
+            f"rank_hat = {rank_hat} is impossible for a {tuple(surrogate.shape)} "
+            f"target: use 1 ≤ rank_hat ≤ {min(surrogate.shape)}"
+        )
+    U, _, Vh = torch.linalg.svd(surrogate, full_matrices=False)
+    eye = torch.eye(rank_hat, dtype=surrogate.dtype, device=surrogate.device)
+    inner = [eps * eye for _ in range(depth - 2)]
+    return CompressedDLN(eps * Vh[:rank_hat].T, eps * U[:, :rank_hat], inner)

@@ -114,7 +114,11 @@ def make_optimizer(
     lr_scales : one multiplier per tensor; 0 freezes it. Default all 1.
     """
     scales = _check_scales(lr_scales, len(params))
-    groups = [{"params": [p], "lr": lr * s} for p, s in zip(params, scales) if s != 0]
+    by_scale: dict[float, list[torch.Tensor]] = {}  # one group per multiplier
+    for p, s in zip(params, scales):
+        if s != 0:
+            by_scale.setdefault(s, []).append(p)
+    groups = [{"params": ps, "lr": lr * s} for s, ps in by_scale.items()]
     if optimizer in ("gd", "momentum"):
         beta = momentum if optimizer == "momentum" else 0.0
         return torch.optim.SGD(groups, lr=lr, momentum=beta, weight_decay=weight_decay)
@@ -216,7 +220,11 @@ def train(
         start = time.perf_counter()
         value, grads = objective(tensors)
         if weight_decay:
-            value += 0.5 * weight_decay * sum(float((p * p).sum()) for p in tensors)
+            value += (
+                0.5
+                * weight_decay
+                * sum(float((p.detach() ** 2).sum()) for p in tensors)
+            )
         spent += time.perf_counter() - start
         losses.append(value)
         if not np.isfinite(value) or value > divergence_factor * max(losses[0], 1e-300):

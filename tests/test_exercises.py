@@ -35,3 +35,41 @@ def test_fraction_and_stable_rank_checker():
     assert exercises.check_fraction_and_stable_rank(W, 6, 0.5, 10.0)
     assert not exercises.check_fraction_and_stable_rank(W, 6, 0.9, 10.0)  # impossible
     assert not exercises.check_fraction_and_stable_rank(torch.eye(50), 6, 0.5, 10.0)
+
+
+def test_adapter_parameter_checker():
+    def right(d_out, d_in, r, depth):
+        w = max(d_out, d_in)
+        deep = w * d_in + (depth - 2) * w * w + d_out * w
+        return r * (d_in + d_out), deep, r * (d_in + d_out) + depth * r * r
+
+    assert exercises.check_adapter_parameters(right)
+    # forgetting the compressed adapter's inner factors
+    assert not exercises.check_adapter_parameters(
+        lambda *a: (*right(*a)[:2], right(*a)[0])
+    )
+
+
+def test_compression_bases_checker():
+    def right(factors, G, k, eps):
+        return models.compression_bases(factors, G, k, eps)
+
+    def top_2k_only(factors, G, k, eps):  # the top 2k of the gradient, not k + k
+        V = torch.linalg.svd(G)[2][: 2 * k].T
+        return models.end_to_end(factors) @ V / eps ** len(factors), V
+
+    assert exercises.check_compression_bases(right)
+    assert not exercises.check_compression_bases(top_2k_only)
+
+
+def test_conv_patches_checker():
+    def right(images, k):
+        cols = torch.nn.functional.unfold(images, k, padding=k // 2)
+        return cols.permute(1, 0, 2).reshape(cols.shape[1], -1)
+
+    def sample_minor(images, k):  # samples and positions in the wrong order
+        cols = torch.nn.functional.unfold(images, k, padding=k // 2)
+        return cols.permute(1, 2, 0).reshape(cols.shape[1], -1)
+
+    assert exercises.check_conv_patches(right)
+    assert not exercises.check_conv_patches(sample_minor)

@@ -181,6 +181,8 @@ def test_whitened_split_and_errors(tmp_path):
         data.load("digits", preprocess="zscore")
     with pytest.raises(FileNotFoundError, match="download=True"):
         data.fashion_mnist(cache=tmp_path)
+    with pytest.raises(FileNotFoundError, match="download=True"):
+        data.load("cifar10", cache=tmp_path)
 
 
 def test_read_idx_round_trip(tmp_path):

@@ -36,6 +36,15 @@ SMALL = {
     "mlp_invariant_subspaces": {"SEED": 2, "N_STEPS": 600, "WIDTH_GRID": [50, 100]},
     "beyond_the_theory": {"SEED": 1},
     "low_rank_mlp": {"SEEDS": [3, 4]},
+    "cnn_transformer_updates": {"SEED": 1, "STEPS": 200},
+    "hybrid_networks": {"SEED": 1, "N_SAMPLES": 2500, "DEPTHS": [5, 7], "STEPS": 300},
+    "deep_lora": {
+        "SEED": 1,
+        "N_SEEDS": 3,
+        "SHOTS": [16, 64],
+        "RANKS": [4, 8, 16],
+        "MC_D": 40,
+    },
     "progressive_separation": {
         "SEED": 1,
         "EPS_GRID": [0.5, 0.7, 1.0],
