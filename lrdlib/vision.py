@@ -112,6 +112,8 @@ def classifier(
     dim: int = 32,
     blocks: int = 2,
     heads: int = 2,
+    device=None,
+    dtype=None,
 ) -> ImageClassifier:
     """One of ``ARCHITECTURES`` for ``d = side²`` pixels, PyTorch's default init drawn
     from ``seed``.
@@ -120,6 +122,7 @@ def classifier(
     head with ReLU. ``"vgg"``: two VGG blocks (two 3×3 convolutions with ReLU, 2×2 max
     pooling; ``channels``), then the head. ``"vit"``: patch embedding, ``blocks``
     transformer blocks of ``heads`` heads, mean pooling, then the head with GELU.
+    device, dtype : where the parameters live (default: PyTorch's, float32 on the CPU).
     """
     if architecture not in ARCHITECTURES:
         raise ValueError(
@@ -128,9 +131,10 @@ def classifier(
     side = _side(d)
     with torch.random.fork_rng(devices=[]):  # PyTorch's init, drawn from seed
         torch.manual_seed(spawn_seed(seed))
-        return _build(
+        model = _build(
             architecture, side, n_classes, width, channels, patch, dim, blocks, heads
         )
+    return model.to(device=device, dtype=dtype)
 
 
 def _build(architecture, side, n_classes, width, channels, patch, dim, blocks, heads):
@@ -205,7 +209,8 @@ class HybridNetwork(nn.Module):
     """Wang et al. 2023's network: ``n_nonlinear`` blocks Linear + BatchNorm + ReLU,
     then ``n_linear`` linear layers, all of width ``m``, then a linear classifier.
 
-    ``n_linear = 0`` is the all-nonlinear MLP of the same depth. ``features(X)`` gives
+    ``n_linear = 0`` is the all-nonlinear MLP of the same depth; ``device``, ``dtype``
+    place the parameters. ``features(X)`` gives
     every hidden layer's output, ``(m, N)`` each, for the layer-wise measures.
     """
 
@@ -217,6 +222,8 @@ class HybridNetwork(nn.Module):
         n_nonlinear: int,
         n_linear: int,
         seed: Seed = 0,
+        device=None,
+        dtype=None,
     ):
         super().__init__()
         if n_nonlinear < 0 or n_linear < 0 or n_nonlinear + n_linear < 1:
@@ -236,6 +243,7 @@ class HybridNetwork(nn.Module):
             torch.manual_seed(spawn_seed(seed))
             self.hidden = nn.ModuleList([make() for make in layers])
             self.classifier = nn.Linear(width, n_classes)
+        self.to(device=device, dtype=dtype)
 
     def features(self, X: torch.Tensor) -> list[torch.Tensor]:
         """Hidden layers' outputs ``[(m, N), …]`` for inputs ``X (d, N)``."""

@@ -1,5 +1,5 @@
 """The rendered book in a real browser: every chapter's slider changes the figure with
-no kernel, and its formulas are typeset.
+no kernel, shows its figure once, and its formulas are typeset.
 
 Serves ``_build/html`` on localhost and drives headless Chromium (Debian's ``chromium``
 and ``chromium-driver``) with selenium. The page has no network beyond localhost, so
@@ -98,6 +98,16 @@ def visible_frames(driver):
         }});""")
 
 
+def visible_static_copies(driver) -> int:
+    """Plain images shown beside a rendered slider in the same cell output (the default
+    figure kept for the PDF and plain viewers): ``_static/book.css`` hides them."""
+    return driver.execute_script("""
+        return Array.from(document.querySelectorAll('div.cell_output')).filter(out =>
+            out.querySelector('.widget-slider')).map(out =>
+            Array.from(out.querySelectorAll(':scope > img')).filter(img =>
+            img.offsetParent !== null).length).reduce((a, b) => a + b, 0);""")
+
+
 def slider_calls(chapter: str) -> int:
     """How many ``widgets.figure_slider(`` calls the chapter's code cells make."""
     nb = json.loads((ROOT / "chapters" / f"{chapter}.ipynb").read_text())
@@ -135,6 +145,9 @@ def test_every_slider_changes_its_figure_without_a_kernel(chapter, base_url, bro
     expected = slider_calls(chapter)
     assert len(handles) == expected, (
         f"{chapter}: {expected} sliders in the notebook, {len(handles)} rendered"
+    )
+    assert visible_static_copies(browser) == 0, (
+        f"{chapter}: a slider's default figure is shown twice"
     )
     for i, handle in enumerate(handles):
         before = visible_frames(browser)[i]

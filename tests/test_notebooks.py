@@ -163,3 +163,16 @@ def test_reader_text_has_no_process_words(page):
     assert not PROCESS_WORDS.findall(text), (
         f"{page.name}: {PROCESS_WORDS.findall(text)}"
     )
+
+
+def test_check_cells_are_folded():
+    """Every cell that only asserts is folded on the page, its toggle counting the
+    checks (``tools/fold_checks.py`` writes the metadata)."""
+    import subprocess
+    import sys
+
+    tool = CHAPTERS.parent / "tools" / "fold_checks.py"
+    run = subprocess.run(
+        [sys.executable, str(tool), "--check"], capture_output=True, text=True
+    )
+    assert run.returncode == 0, run.stdout

@@ -77,3 +77,22 @@ def test_feature_measures_on_known_geometry():
     assert measures.discrimination(same, labels) == pytest.approx(0.0, abs=1e-6)
     with pytest.raises(ValueError, match="energy"):
         measures.numerical_rank(H, 1.5)
+
+
+def test_models_follow_dtype():
+    model = vision.classifier("vgg", 64, 3, width=8, dtype=torch.float64)
+    assert model(torch.rand(64, 5, dtype=torch.float64)).dtype == torch.float64
+    net = vision.HybridNetwork(10, 4, 2, 1, 1, dtype=torch.float64)
+    assert net(torch.randn(10, 6, dtype=torch.float64)).dtype == torch.float64
+
+
+def test_rotate_images_turns_columns_and_checks_shape():
+    from lrdlib import data
+
+    images = torch.arange(2 * 16, dtype=torch.float64).reshape(2, 4, 4)
+    X = images.reshape(2, 16).T  # one image per column
+    turned = data.rotate_images(X, 90).T.reshape(2, 4, 4)
+    # counter-clockwise by 90°: the top row becomes the left column, read upwards
+    assert torch.allclose(turned, torch.rot90(images, 1, dims=(1, 2)))
+    with pytest.raises(ValueError, match="square images"):
+        data.rotate_images(torch.zeros(15, 3), 30)

@@ -1,0 +1,214 @@
+"""Reader notebooks: the chapters as plain Jupyter notebooks that read cleanly anywhere.
+
+The book's sources are MyST notebooks: theorems, exercises, citations, glossary links,
+glued numbers and the ``\\R`` macro are rendered by the book, and show raw in Jupyter or
+Colab. At the end of every HTML build this extension writes, for each chapter, a plain
+notebook (MyST turned into Markdown and MathJax, glued numbers filled in from the
+build's run, solutions folded in ``<details>``) and a student notebook (the same without
+solutions), and makes the page's download button serve the plain one:
+
+- ``<outdir>/_sources/chapters/<name>.ipynb``: the plain notebook (the download button);
+- ``<outdir>/reader/plain/<name>.ipynb`` and ``<outdir>/reader/student/<name>.ipynb``.
+
+``convert(nb, ...)`` is the whole conversion; ``tests/test_reader_notebooks.py`` checks
+its output for leftover MyST.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+DIRECTIVE = re.compile(
+    r"^(?P<fence>`{3,}|:{3,})\{(?P<name>[\w:-]+)\}[ \t]*(?P<arg>[^\n]*)\n"
+    r"(?P<body>.*?)^(?P=fence)[ \t]*$",
+    re.S | re.M,
+)
+MACRO_R = re.compile(r"\\R(?![A-Za-z])")
+OPTION = re.compile(r"^:(\w+):[ \t]*(.*)$", re.M)
+ROLE = re.compile(r"\{(?P<role>[\w:]+)\}`(?P<text>[^`]*)`")
+TARGET = re.compile(r"^\([\w-]+\)=[ \t]*\n", re.M)
+KINDS = {
+    "prf:definition": "Definition",
+    "prf:theorem": "Theorem",
+    "prf:lemma": "Lemma",
+    "prf:proposition": "Proposition",
+    "prf:corollary": "Corollary",
+    "prf:remark": "Remark",
+    "prf:algorithm": "Algorithm",
+    "prf:proof": "Proof",
+    "exercise": "Exercise",
+    "admonition": "",
+}
+
+
+def bibliography(bib_text: str) -> dict[str, tuple[str, str]]:
+    """key → (authors as cited, year) from a BibTeX file."""
+    out = {}
+    for entry in re.finditer(r"@\w+\{([^,]+),(.*?)\n\}", bib_text, re.S):
+        key, body = entry.group(1).strip(), entry.group(2)
+        authors = re.search(r"author\s*=\s*\{(.+?)\},?\s*\n", body, re.S)
+        year = re.search(r"year\s*=\s*\{?(\d{4})", body)
+        names = [a.split(",")[0].strip() for a in authors.group(1).split(" and ")]
+        cited = (
+            names[0]
+            if len(names) == 1
+            else (" and ".join(names) if len(names) == 2 else f"{names[0]} et al.")
+        )
+        out[key] = (
+            cited.replace("{", "").replace("}", ""),
+            year.group(1) if year else "",
+        )
+    return out
+
+
+def labels_of(nb: dict) -> dict[str, str]:
+    """label → its title, for the chapter's targets and directives."""
+    out = {}
+    text = "\n".join(
+        "".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown"
+    )
+    for m in re.finditer(r"^\(([\w-]+)\)=[ \t]*\n#+ (.+)$", text, re.M):
+        out[m.group(1)] = m.group(2).strip()
+    for m in DIRECTIVE.finditer(text):
+        label = dict(OPTION.findall(m.group("body"))).get("label")
+        if label:
+            kind = KINDS.get(m.group("name"), m.group("name"))
+            out[label] = (
+                f"{kind} ({m.group('arg').strip()})" if m.group("arg") else kind
+            )
+    return out
+
+
+class Converter:
+    """MyST markdown → plain Markdown, with the book's labels, references and glue."""
+
+    def __init__(self, labels, bib, glued, solutions: bool):
+        self.labels, self.bib, self.glued, self.solutions = (
+            labels,
+            bib,
+            glued,
+            solutions,
+        )
+
+    def cite(self, keys: str, textual: bool) -> str:
+        parts = []
+        for key in (k.strip() for k in keys.split(",")):
+            who, year = self.bib.get(key, (key, ""))
+            parts.append(f"{who} ({year})" if textual else f"{who} {year}")
+        return "; ".join(parts) if textual else f"({'; '.join(parts)})"
+
+    def role(self, m: re.Match) -> str:
+        role, text = m.group("role"), m.group("text")
+        if role in ("cite", "cite:p"):
+            return self.cite(text, textual=False)
+        if role == "cite:t":
+            return self.cite(text, textual=True)
+        if role in ("ref", "prf:ref", "numref", "doc"):
+            target = re.sub(r".*<(.+)>$", r"\1", text)
+            return f"*{self.labels.get(target, text)}*"  # a chapter or a block
+        if role == "term":
+            return re.sub(r"\s*<.+>$", "", text)
+        if role.startswith("glue"):
+            name, _, fmt = text.partition(":")
+            value = self.glued.get(name)
+            if value is None:
+                return "(computed when the notebook runs)"
+            try:
+                return format(value, fmt) if fmt else str(value)
+            except (TypeError, ValueError):
+                return str(value)
+        return text
+
+    def directive(self, m: re.Match) -> str:
+        name, arg = m.group("name"), m.group("arg").strip()
+        body = OPTION.sub("", m.group("body")).strip("\n")
+        body = self.markdown(body)
+        if name == "solution":
+            if not self.solutions:
+                return ""
+            return f"<details><summary>Solution</summary>\n\n{body}\n\n</details>"
+        if name == "literalinclude":
+            return f"```\n(see the file {arg} in the book's repository)\n```"
+        kind = KINDS.get(name, name.split(":")[-1].capitalize())
+        title = f"{kind}: {arg}" if kind and arg else (kind or arg)
+        return f"> **{title}.**\n>\n" + "\n".join(
+            f"> {line}" if line else ">" for line in body.splitlines()
+        )
+
+    def markdown(self, text: str) -> str:
+        text = TARGET.sub("", text)
+        text = DIRECTIVE.sub(self.directive, text)
+        text = ROLE.sub(self.role, text)
+        return MACRO_R.sub(r"\\mathbb{R}", text)
+
+
+def glued_values(glue_file: Path) -> dict:
+    """name → value of every number glued in a chapter, from myst-nb's
+    ``<chapter>.glue.json`` beside the executed notebook (empty if absent)."""
+    if not glue_file.exists():
+        return {}
+    out = {}
+    for name, output in json.loads(glue_file.read_text()).items():
+        plain = output.get("data", {}).get("text/plain", "")
+        try:
+            out[name] = json.loads(plain)
+        except (TypeError, ValueError):
+            out[name] = plain.strip("'\"")
+    return out
+
+
+def convert(nb: dict, bib: dict, glued: dict, labels: dict, solutions: bool) -> dict:
+    """The plain (``solutions=True``) or student notebook of one chapter.
+
+    bib : ``bibliography(...)``; glued : ``glued_values(...)``; labels : label → title
+    over the whole book (``all_labels``)."""
+    converter = Converter(labels, bib, glued, solutions)
+    cells = []
+    for cell in nb["cells"]:
+        cell = json.loads(json.dumps(cell))
+        tags = cell.get("metadata", {}).get("tags", [])
+        if cell["cell_type"] == "markdown":
+            cell["source"] = converter.markdown("".join(cell["source"]))
+        elif "remove-cell" in tags and cell.get("id") != "install-lrdlib":
+            continue
+        if cell["cell_type"] == "code":
+            cell["outputs"], cell["execution_count"] = [], None
+        cells.append(cell)
+    return {**nb, "cells": cells}
+
+
+def all_labels(srcdir: Path) -> dict[str, str]:
+    out = {}
+    for path in sorted((srcdir / "chapters").glob("*.ipynb")):
+        out |= labels_of(json.loads(path.read_text()))
+    return out
+
+
+def write_reader_notebooks(app, exception) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    src, out = Path(app.srcdir), Path(app.outdir)
+    bib = bibliography((src / "references.bib").read_text())
+    labels = all_labels(src)
+    for path in sorted((src / "chapters").glob("*.ipynb")):
+        nb = json.loads(path.read_text())
+        glued = glued_values(
+            out.parent / "jupyter_execute" / "chapters" / f"{path.stem}.glue.json"
+        )
+        for edition, solutions in (("plain", True), ("student", False)):
+            reader = convert(nb, bib, glued, labels, solutions)
+            text = json.dumps(reader, indent=1, ensure_ascii=False) + "\n"
+            target = out / "reader" / edition / path.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text)
+            if edition == "plain":
+                download = out / "_sources" / "chapters" / path.name
+                if download.parent.exists():
+                    download.write_text(text)
+
+
+def setup(app):
+    app.connect("build-finished", write_reader_notebooks)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
