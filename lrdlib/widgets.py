@@ -19,7 +19,7 @@ import matplotlib.pyplot as plt
 from IPython.display import Image, display
 
 
-def figure_png(fig, dpi: int = 80) -> bytes:
+def figure_png(fig, dpi: int = 120) -> bytes:
     """PNG bytes of a matplotlib figure, which is then closed."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
@@ -32,7 +32,7 @@ def figure_slider(
     values: Sequence,
     value=None,
     description: str = "value",
-    dpi: int = 80,
+    dpi: int = 120,
 ) -> widgets.VBox:
     """Show ``render(value)`` as a normal figure, then display a slider over ``values``
     below it.
@@ -44,6 +44,9 @@ def figure_slider(
     render : maps one slider value to a new matplotlib Figure.
     values : the precomputed slider positions (numbers or labels).
     value : the default (shown as the static figure); the first value if omitted.
+    dpi : frame resolution; 120 renders a column-wide figure at about 1.2 device pixels
+        per CSS pixel (``_static/book.css`` scales frames to the column), sharper than
+        the screen's 1× without tripling the page's weight.
     """
     values = list(values)
     if not values:

@@ -108,6 +108,13 @@ def visible_static_copies(driver) -> int:
             img.offsetParent !== null).length).reduce((a, b) => a + b, 0);""")
 
 
+def scrolling_code_cells(driver) -> int:
+    """Code cells whose source scrolls sideways (``_static/book.css`` wraps code)."""
+    return driver.execute_script("""
+        return Array.from(document.querySelectorAll('div.cell_input pre')).filter(p =>
+            p.offsetParent !== null && p.scrollWidth > p.clientWidth + 1).length;""")
+
+
 def slider_calls(chapter: str) -> int:
     """How many ``widgets.figure_slider(`` calls the chapter's code cells make."""
     nb = json.loads((ROOT / "chapters" / f"{chapter}.ipynb").read_text())
@@ -149,6 +156,7 @@ def test_every_slider_changes_its_figure_without_a_kernel(chapter, base_url, bro
     assert visible_static_copies(browser) == 0, (
         f"{chapter}: a slider's default figure is shown twice"
     )
+    assert scrolling_code_cells(browser) == 0, f"{chapter}: code scrolls sideways"
     for i, handle in enumerate(handles):
         before = visible_frames(browser)[i]
         assert before is not None, f"{chapter}: slider {i} shows no image"
@@ -175,3 +183,38 @@ def test_every_slider_changes_its_figure_without_a_kernel(chapter, base_url, bro
     png = browser.get_screenshot_as_png()
     (SCREENSHOTS / f"{chapter}.png").write_bytes(png)
     assert not is_blank(png), f"{chapter}: the screenshot is blank"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_slider_is_usable_on_a_phone(chapter, base_url, browser):
+    """At 400 px the slider's track is at least 150 px long and its frame fits the
+    screen; a screenshot lands in _build/screenshots/<chapter>-400px.png."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.set_window_size(400, 900)
+    try:
+        browser.get(f"{base_url}/chapters/{chapter}.html")
+        WebDriverWait(browser, 60).until(
+            lambda d: d.find_elements(By.CSS_SELECTOR, ".widget-vbox img.widget-image")
+        )
+        track = browser.find_element(By.CSS_SELECTOR, ".widget-vbox .noUi-target")
+        browser.execute_script("arguments[0].scrollIntoView({block: 'start'});", track)
+        widths = browser.execute_script(
+            """const frame = Array.from(document.querySelectorAll(
+                '.widget-vbox img.widget-image')).find(i => i.offsetParent !== null);
+            return [arguments[0].getBoundingClientRect().width,
+                    frame.getBoundingClientRect().right, window.innerWidth];""",
+            track,
+        )
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        (SCREENSHOTS / f"{chapter}-400px.png").write_bytes(
+            browser.get_screenshot_as_png()
+        )
+        track_px, frame_right, screen = widths
+        assert track_px >= 150, f"{chapter}: slider track {track_px:.0f} px at 400 px"
+        assert frame_right <= screen + 1, (
+            f"{chapter}: the frame is wider than the screen"
+        )
+    finally:
+        browser.set_window_size(1280, 2000)

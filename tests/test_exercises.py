@@ -73,3 +73,84 @@ def test_conv_patches_checker():
 
     assert exercises.check_conv_patches(right)
     assert not exercises.check_conv_patches(sample_minor)
+
+
+def test_lowrank_parameter_checker():
+    def right(d, m, K, r):
+        return d * m + 2 * m * m + K * m, r * (d + r + m) + 2 * r * (2 * m + r) + K * m
+
+    assert exercises.check_lowrank_parameters(right)
+    assert not exercises.check_lowrank_parameters(
+        lambda d, m, K, r: (right(d, m, K, r)[0], 3 * r * (d + m))
+    )
+
+
+def test_half_time_checker():
+    import math
+
+    def right(s, sigma0, lr):
+        return math.log(s / sigma0 - 1) / (2 * s) / lr
+
+    assert exercises.check_half_time(right)
+    assert not exercises.check_half_time(lambda s, sigma0, lr: right(s, sigma0, lr) * 2)
+
+
+def test_half_learned_scale_checker():
+    assert exercises.check_half_learned_scale(lambda s, L: (s / 2) ** (1 / L))
+    assert not exercises.check_half_learned_scale(lambda s, L: s ** (1 / L))
+
+
+def test_orthonormal_scatter_checker():
+    assert exercises.check_orthonormal_scatter(
+        lambda n, K: (1 - 1 / n, 1 / n - 1 / (n * K))
+    )
+    assert not exercises.check_orthonormal_scatter(lambda n, K: (1, 1 / n))
+
+
+def test_separation_depth_checker():
+    import math
+
+    def right(eps, L, K, n):
+        C0, q = K * (n - 1) / (K - 1), eps**2 / n ** (1 / L)
+        l = math.floor(math.log(1e-2 / C0) / math.log(q)) + 1
+        return l if l <= L - 1 else None
+
+    assert exercises.check_separation_depth(right)
+    assert not exercises.check_separation_depth(lambda *a: 3)
+
+
+def test_whitening_rotation_checker():
+    assert exercises.check_whitening_rotation(lambda Tz, Tp: Tz @ torch.linalg.inv(Tp))
+    assert not exercises.check_whitening_rotation(lambda Tz, Tp: Tz @ Tp.T)
+
+
+def test_largest_components_checker():
+    def right(X):
+        return int(torch.linalg.matrix_rank(X - X.mean(dim=1, keepdim=True)))
+
+    assert exercises.check_largest_components(right)
+    assert not exercises.check_largest_components(lambda X: min(X.shape))
+
+
+def test_compressing_map_checker():
+    diag = torch.diag(torch.tensor([1.0, 0.1], dtype=torch.float64))
+    assert exercises.check_compressing_map(lambda: diag)
+    assert not exercises.check_compressing_map(lambda: torch.eye(2))
+    assert not exercises.check_compressing_map(lambda: torch.zeros(2, 2))
+
+
+def test_chance_level_checker():
+    from lrdlib import measures
+
+    def right(n, k):
+        g = torch.Generator().manual_seed(5)
+        draws = [
+            measures.top_energy_fraction(
+                torch.randn(n, n, generator=g, dtype=torch.float64), k
+            )
+            for _ in range(10)
+        ]
+        return sum(draws) / len(draws)
+
+    assert exercises.check_chance_level(right)
+    assert not exercises.check_chance_level(lambda n, k: k / n)

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+import lrdlib
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 import set_repository  # noqa: E402
@@ -111,6 +113,7 @@ def test_launch_buttons_render_with_the_book_config(tmp_path):
     (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: page\n")
     shutil.copy(ROOT / "references.bib", tmp_path)
     shutil.copytree(ROOT / "_static", tmp_path / "_static")
+    shutil.copytree(ROOT / "_ext", tmp_path / "_ext")
     nb = set_repository.with_install_cell(
         {
             "cells": [
@@ -163,3 +166,5 @@ def test_launch_buttons_render_with_the_book_config(tmp_path):
     assert (
         "LRDLIB_SOURCE" not in html
     )  # the install cell is removed from the rendered page
+    assert f"{EXAMPLE_URL}/edit/main/page.ipynb" in html  # edit button
+    assert f"lrdlib {lrdlib.__version__} · built " in html  # the footer

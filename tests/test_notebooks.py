@@ -176,3 +176,39 @@ def test_check_cells_are_folded():
         [sys.executable, str(tool), "--check"], capture_output=True, text=True
     )
     assert run.returncode == 0, run.stdout
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_figure_has_a_caption(notebook):
+    """A cell that shows a figure carries a numbered caption and alt text (myst-nb's
+    ``mystnb.figure`` and ``mystnb.image`` cell metadata)."""
+    missing = [
+        c["id"]
+        for c in json.loads(notebook.read_text())["cells"]
+        if c["cell_type"] == "code"
+        and "plt.show()" in "".join(c["source"])
+        and not (
+            c["metadata"].get("mystnb", {}).get("figure", {}).get("caption")
+            and c["metadata"]["mystnb"].get("image", {}).get("alt")
+        )
+    ]
+    assert not missing, f"{notebook.name}: figure cells without a caption: {missing}"
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+def test_built_page_numbers_and_captions_its_figures(notebook):
+    page = BUILT_PAGES / f"{notebook.stem}.html"
+    if not page.exists():
+        pytest.skip("build the book first (see README)")
+    code = [
+        "".join(c["source"])
+        for c in json.loads(notebook.read_text())["cells"]
+        if c["cell_type"] == "code"
+    ]
+    expected = sum("plt.show()" in src for src in code)
+    captions = re.findall(
+        r'<span class="caption-number">Fig\. [\d.]+ </span>', page.read_text()
+    )
+    assert len(captions) >= expected, (
+        f"{page.name}: {len(captions)} numbered captions for {expected} figures"
+    )

@@ -79,6 +79,7 @@ def config_block(url: str, branch: str) -> str:
         f"launch_buttons:\n  binderhub_url: https://mybinder.org\n{colab}  "
         "notebook_interface: jupyterlab\n"
         "html:\n  use_repository_button: true\n  use_issues_button: true\n"
+        "  use_edit_page_button: true\n"
     )
 
 
