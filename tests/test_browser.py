@@ -199,7 +199,7 @@ def test_slider_is_usable_on_a_phone(chapter, base_url, browser):
             lambda d: d.find_elements(By.CSS_SELECTOR, ".widget-vbox img.widget-image")
         )
         track = browser.find_element(By.CSS_SELECTOR, ".widget-vbox .noUi-target")
-        browser.execute_script("arguments[0].scrollIntoView({block: 'start'});", track)
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", track)
         widths = browser.execute_script(
             """const frame = Array.from(document.querySelectorAll(
                 '.widget-vbox img.widget-image')).find(i => i.offsetParent !== null);
