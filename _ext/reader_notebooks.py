@@ -133,7 +133,8 @@ class Converter:
             return f"```\n(see the file {arg} in the book's repository)\n```"
         kind = KINDS.get(name, name.split(":")[-1].capitalize())
         title = f"{kind}: {arg}" if kind and arg else (kind or arg)
-        return f"> **{title}.**\n>\n" + "\n".join(
+        stop = "" if title.endswith((".", "?", "!")) else "."
+        return f"> **{title}{stop}**\n>\n" + "\n".join(
             f"> {line}" if line else ">" for line in body.splitlines()
         )
 

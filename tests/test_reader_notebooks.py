@@ -31,7 +31,7 @@ As {cite:t}`yaras2023law` show and {cite:p}`hu2022lora,kwon2024efficient` use, s
 Every $W\\in\\R^{m\\times n}$ has an SVD.
 ```
 
-````{exercise} Try it
+````{exercise} Try it?
 :label: ex-demo
 Compute it.
 
@@ -76,7 +76,7 @@ def test_conversion_leaves_plain_markdown():
 def test_student_conversion_drops_solutions():
     text = convert(solutions=False)
     assert "Solution" not in text and "torch.linalg.svd" not in text
-    assert "**Exercise: Try it.**" in text
+    assert "**Exercise: Try it?**" in text  # no "?." after a question
 
 
 BUILT = sorted(READER.glob("*/*.ipynb"))
