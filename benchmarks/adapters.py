@@ -26,7 +26,7 @@ import torch
 
 import lrdlib
 from lrdlib import adapters, data, init, losses, models, train
-from lrdlib.benchmarks import median_time
+from lrdlib.benchmarks import device_and_name, median_time
 
 RANK, DEPTH, EPS, GAMMA, LR, BATCH = 8, 3, 1e-3, 1.0, 1e-3, 256
 MC = {"d": 100, "r": 5, "p": 0.3, "depth": 3, "eps": 1e-2, "lr": 0.5, "tol": 1e-9}
@@ -113,12 +113,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--json", help="also write the results to this JSON file")
     args = parser.parse_args()
-    device = "cuda" if torch.cuda.is_available() else "cpu"
-    name = (
-        torch.cuda.get_device_name()
-        if device == "cuda"
-        else f"{torch.get_num_threads()} threads"
-    )
+    device, name = device_and_name()
     print(
         f"lrdlib {lrdlib.__version__}, torch {torch.__version__}, {device} ({name})\n"
         f"adapters: rank {RANK}, Deep LoRA depth {DEPTH}, ε = {EPS}, AdamW, "

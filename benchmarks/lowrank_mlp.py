@@ -31,7 +31,7 @@ import torch
 
 import lrdlib
 from lrdlib import data, init, measures, models, subspaces, train
-from lrdlib.benchmarks import median_time
+from lrdlib.benchmarks import device_and_name, median_time
 
 DEPTH, ACT, LR, BATCH, SEED = 4, "gelu", 0.2, 256, 0
 KINDS = ("full", "rank 2K", "rank 4K")
@@ -117,12 +117,7 @@ def main() -> None:
     parser.add_argument("--target", type=float, default=0.3, help="training loss")
     parser.add_argument("--json", help="also write the rows to this JSON file")
     args = parser.parse_args()
-    device = "cuda" if torch.cuda.is_available() else "cpu"
-    name = (
-        torch.cuda.get_device_name()
-        if device == "cuda"
-        else f"{torch.get_num_threads()} threads"
-    )
+    device, name = device_and_name()
     print(
         f"lrdlib {lrdlib.__version__}, torch {torch.__version__}, {device} ({name}), "
         f"float32, depth {DEPTH}, {ACT}, SGD batch {BATCH}, η = {LR}, "

@@ -12,8 +12,17 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import torch
+
 from . import data, init, losses, models
 from .train import dln_objective, train
+
+
+def device_and_name() -> tuple[str, str]:
+    """``("cuda", GPU name)`` when a GPU is present, else ``("cpu", "N threads")``."""
+    if torch.cuda.is_available():
+        return "cuda", torch.cuda.get_device_name()
+    return "cpu", f"{torch.get_num_threads()} threads"
 
 
 def median_time(fn: Callable[[], object], repeats: int = 10, warmup: int = 2) -> float:

@@ -85,18 +85,21 @@ def test_notebook_has_parameters_cell(notebook):
         )
 
 
+def built_page_and_code(notebook):
+    """The chapter's built HTML page (skip if the book is not built) and its code
+    cells' sources."""
+    page = BUILT_PAGES / f"{notebook.stem}.html"
+    if not page.exists():
+        pytest.skip("build the book first (see README)")
+    cells = json.loads(notebook.read_text())["cells"]
+    return page, ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+
+
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
 def test_built_page_shows_every_figure(notebook):
     """Each cell that calls plt.show() and each slider's static figure is an image on
     the built page."""
-    page = BUILT_PAGES / f"{notebook.stem}.html"
-    if not page.exists():
-        pytest.skip("build the book first (see README)")
-    code = [
-        "".join(c["source"])
-        for c in json.loads(notebook.read_text())["cells"]
-        if c["cell_type"] == "code"
-    ]
+    page, code = built_page_and_code(notebook)
     expected = sum("plt.show()" in src for src in code) + sum(
         src.count("widgets.figure_slider(") for src in code
     )
@@ -197,14 +200,7 @@ def test_every_figure_has_a_caption(notebook):
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
 def test_built_page_numbers_and_captions_its_figures(notebook):
-    page = BUILT_PAGES / f"{notebook.stem}.html"
-    if not page.exists():
-        pytest.skip("build the book first (see README)")
-    code = [
-        "".join(c["source"])
-        for c in json.loads(notebook.read_text())["cells"]
-        if c["cell_type"] == "code"
-    ]
+    page, code = built_page_and_code(notebook)
     expected = sum("plt.show()" in src for src in code)
     captions = re.findall(
         r'<span class="caption-number">Fig\. [\d.]+ </span>', page.read_text()
