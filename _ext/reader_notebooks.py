@@ -10,14 +10,23 @@ solutions), and makes the page's download button serve the plain one:
 - ``<outdir>/_sources/chapters/<name>.ipynb``: the plain notebook (the download button);
 - ``<outdir>/reader/plain/<name>.ipynb`` and ``<outdir>/reader/student/<name>.ipynb``.
 
+Their first cell installs lrdlib where the kernel lacks it (Colab, a fresh environment):
+the notebook carries a wheel of the lrdlib it was built with, so it needs no repository
+URL and cannot drift from its page.
+
 ``convert(nb, ...)`` is the whole conversion; ``tests/test_reader_notebooks.py`` checks
 its output for leftover MyST.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import re
+import shutil
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 DIRECTIVE = re.compile(
@@ -145,6 +154,59 @@ class Converter:
         return MACRO_R.sub(r"\\mathbb{R}", text)
 
 
+INSTALL_CELL = """\
+#@title Install lrdlib, the book's package, where this kernel lacks it
+# This notebook carries lrdlib {version}, the version its page was built with, as a
+# wheel (the string below). Where that version is missing (Colab, a fresh environment),
+# pip installs it with its dependencies and the chapters' (pandas, PyYAML) from PyPI.
+import importlib
+import importlib.metadata
+
+LRDLIB_VERSION = "{version}"
+LRDLIB_WHEEL = "{wheel}"
+try:
+    installed = importlib.metadata.version("lrdlib")
+except importlib.metadata.PackageNotFoundError:
+    installed = None
+if installed != LRDLIB_VERSION:
+    import base64
+    import pathlib
+    import subprocess
+    import sys
+    import tempfile
+
+    wheel = pathlib.Path(tempfile.mkdtemp()) / "{name}"
+    wheel.write_bytes(base64.b64decode(LRDLIB_WHEEL))
+    pip = [sys.executable, "-m", "pip", "install", "--quiet", f"{{wheel}}[notebooks]"]
+    subprocess.check_call(pip)
+    importlib.invalidate_caches()"""
+
+
+def lrdlib_wheel(srcdir: Path) -> tuple[str, bytes]:
+    """(file name, bytes) of a wheel of the book's lrdlib, built by pip from a scratch
+    copy of its sources (setuptools writes ``build/`` beside the sources it builds)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "src"
+        shutil.copytree(
+            srcdir / "lrdlib",
+            src / "lrdlib",
+            ignore=shutil.ignore_patterns("__pycache__"),
+        )
+        for name in ("pyproject.toml", "README.md"):
+            shutil.copy(srcdir / name, src / name)
+        pip = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet"]
+        subprocess.run([*pip, "--no-build-isolation", "-w", tmp, str(src)], check=True)
+        wheel = next(Path(tmp).glob("lrdlib-*.whl"))
+        return wheel.name, wheel.read_bytes()
+
+
+def install_cell(wheel_name: str, wheel: bytes) -> str:
+    """The source of the reader notebooks' first code cell, carrying ``wheel``."""
+    version = wheel_name.split("-")[1]
+    encoded = base64.b64encode(wheel).decode("ascii")
+    return INSTALL_CELL.format(version=version, wheel=encoded, name=wheel_name)
+
+
 def glued_values(glue_file: Path) -> dict:
     """name → value of every number glued in a chapter, from myst-nb's
     ``<chapter>.glue.json`` beside the executed notebook (empty if absent)."""
@@ -160,11 +222,19 @@ def glued_values(glue_file: Path) -> dict:
     return out
 
 
-def convert(nb: dict, bib: dict, glued: dict, labels: dict, solutions: bool) -> dict:
+def convert(
+    nb: dict,
+    bib: dict,
+    glued: dict,
+    labels: dict,
+    solutions: bool,
+    install: str | None = None,
+) -> dict:
     """The plain (``solutions=True``) or student notebook of one chapter.
 
     bib : ``bibliography(...)``; glued : ``glued_values(...)``; labels : label → title
-    over the whole book (``all_labels``)."""
+    over the whole book (``all_labels``); install : the source that replaces the
+    chapter's install cell (``install_cell(...)``), folded in Jupyter and Colab."""
     converter = Converter(labels, bib, glued, solutions)
     cells = []
     for cell in nb["cells"]:
@@ -172,6 +242,9 @@ def convert(nb: dict, bib: dict, glued: dict, labels: dict, solutions: bool) -> 
         tags = cell.get("metadata", {}).get("tags", [])
         if cell["cell_type"] == "markdown":
             cell["source"] = converter.markdown("".join(cell["source"]))
+        elif cell.get("id") == "install-lrdlib" and install is not None:
+            cell["source"] = install
+            cell["metadata"] = {"cellView": "form", "jupyter": {"source_hidden": True}}
         elif "remove-cell" in tags and cell.get("id") != "install-lrdlib":
             continue
         if cell["cell_type"] == "code":
@@ -193,13 +266,14 @@ def write_reader_notebooks(app, exception) -> None:
     src, out = Path(app.srcdir), Path(app.outdir)
     bib = bibliography((src / "references.bib").read_text())
     labels = all_labels(src)
+    install = install_cell(*lrdlib_wheel(src))
     for path in sorted((src / "chapters").glob("*.ipynb")):
         nb = json.loads(path.read_text())
         glued = glued_values(
             out.parent / "jupyter_execute" / "chapters" / f"{path.stem}.glue.json"
         )
         for edition, solutions in (("plain", True), ("student", False)):
-            reader = convert(nb, bib, glued, labels, solutions)
+            reader = convert(nb, bib, glued, labels, solutions, install)
             text = json.dumps(reader, indent=1, ensure_ascii=False) + "\n"
             target = out / "reader" / edition / path.name
             target.parent.mkdir(parents=True, exist_ok=True)

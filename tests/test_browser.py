@@ -12,6 +12,7 @@ import functools
 import http.server
 import io
 import json
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -81,48 +82,80 @@ def browser():
     driver.quit()
 
 
-# figure_slider's VBox([slider, Stack(images)])
-SLIDER_BOXES = "document.querySelectorAll('.widget-vbox')"
+# figure_sliders' VBox([slider, ..., Stack(Stack(... images))]), in a captioned figure
+SLIDER_BOXES = """Array.from(document.querySelectorAll('.widget-vbox')).filter(box =>
+    box.querySelector('.widget-slider'))"""
 
 
 def visible_frames(driver):
-    """For every slider box, in page order, the tail of the ``src`` of the image it
-    currently shows."""
+    """For every slider box, in page order, the image it currently shows: the tail of
+    its ``src`` and its ``lrd-limits-*`` class (the axis limits it was drawn with)."""
     return driver.execute_script(f"""
-        return Array.from({SLIDER_BOXES}).filter(box =>
-        box.querySelector('.widget-slider')).map(box => {{
-            const shown =
-            Array.from(box.querySelectorAll('img.widget-image')).filter(img =>
-            img.offsetParent !== null); return shown.length === 1 ?
-            shown[0].src.slice(-300) : null;
+        return {SLIDER_BOXES}.map(box => {{
+            const shown = Array.from(box.querySelectorAll('img.widget-image')).filter(
+                img => img.offsetParent !== null);
+            if (shown.length !== 1) return null;
+            const limits = Array.from(shown[0].classList).find(
+                c => c.startsWith('lrd-limits-'));
+            return [shown[0].src.slice(-300), limits];
         }});""")
 
 
+def fixed_boxes(driver) -> list[bool]:
+    """For every slider box, whether it promises fixed axes (``lrd-fixed-*``)."""
+    return driver.execute_script(f"""
+        return {SLIDER_BOXES}.map(box => Array.from(box.classList).some(
+            c => c.startsWith('lrd-fixed-')));""")
+
+
+def uncaptioned_figures(driver) -> int:
+    """Slider boxes and plain images in cell outputs that are not inside a figure with
+    a numbered caption."""
+    return driver.execute_script(f"""
+        const shown = [...{SLIDER_BOXES}, ...Array.from(document.querySelectorAll(
+            'div.cell_output img:not(.widget-image)'))];
+        return shown.filter(el => {{
+            const fig = el.closest('figure');
+            return !(fig && fig.querySelector('figcaption .caption-number'));
+        }}).length;""")
+
+
 def visible_static_copies(driver) -> int:
-    """Plain images shown beside a rendered slider in the same cell output (the default
-    figure kept for the PDF and plain viewers): ``_static/book.css`` hides them."""
+    """Plain images shown beside a rendered slider in the same cell output (the
+    default figure rides in the widget's output as ``image/png``, for the PDF only)."""
     return driver.execute_script("""
         return Array.from(document.querySelectorAll('div.cell_output')).filter(out =>
             out.querySelector('.widget-slider')).map(out =>
-            Array.from(out.querySelectorAll(':scope > img')).filter(img =>
+            Array.from(out.querySelectorAll('img:not(.widget-image)')).filter(img =>
             img.offsetParent !== null).length).reduce((a, b) => a + b, 0);""")
 
 
-def scrolling_code_cells(driver) -> int:
-    """Code cells whose source scrolls sideways (``_static/book.css`` wraps code)."""
+def sideways_scrollers(driver) -> int:
+    """Code, printed output and slider boxes that scroll sideways (``_static/book.css``
+    wraps code and output and clips the widget boxes)."""
     return driver.execute_script("""
-        return Array.from(document.querySelectorAll('div.cell_input pre')).filter(p =>
-            p.offsetParent !== null && p.scrollWidth > p.clientWidth + 1).length;""")
+        return Array.from(document.querySelectorAll(
+            'div.cell_input pre, div.cell_output pre, div.cell_output .widget-box'
+        )).filter(el => el.offsetParent !== null
+            && el.scrollWidth > el.clientWidth + 1
+            && !['visible', 'hidden'].includes(getComputedStyle(el).overflowX)
+        ).length;""")
 
 
-def slider_calls(chapter: str) -> int:
-    """How many ``widgets.figure_slider(`` calls the chapter's code cells make."""
+def code_of(chapter: str) -> str:
     nb = json.loads((ROOT / "chapters" / f"{chapter}.ipynb").read_text())
-    return sum(
-        "".join(c["source"]).count("widgets.figure_slider(")
-        for c in nb["cells"]
-        if c["cell_type"] == "code"
+    return "\n".join(
+        "".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"
     )
+
+
+def slider_counts(chapter: str) -> tuple[int, int, int]:
+    """(slider widgets, slider controls, widgets with fixed axes) in the chapter's
+    code: ``figure_slider`` has one control, ``figure_sliders`` one per ``Control``."""
+    code = code_of(chapter)
+    calls = re.findall(r"widgets\.figure_sliders?\(", code)
+    controls = code.count("widgets.figure_slider(") + code.count("widgets.Control(")
+    return len(calls), controls, code.count("fixed_axes=")
 
 
 def is_blank(png: bytes) -> bool:
@@ -134,6 +167,9 @@ def is_blank(png: bytes) -> bool:
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_every_slider_changes_its_figure_without_a_kernel(chapter, base_url, browser):
+    """Every slider, moved by keyboard over all its values, changes the figure; a
+    widget that promises fixed axes shows every frame with the same limits; each
+    figure has one visible copy and a numbered caption."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import WebDriverWait
@@ -142,35 +178,56 @@ def test_every_slider_changes_its_figure_without_a_kernel(chapter, base_url, bro
     WebDriverWait(browser, 60).until(
         lambda d: d.find_elements(By.CSS_SELECTOR, ".widget-vbox img.widget-image")
     )
-    handles = browser.find_elements(
-        By.CSS_SELECTOR, ".widget-vbox .widget-slider .noUi-handle"
+    boxes = [
+        box
+        for box in browser.find_elements(By.CSS_SELECTOR, ".widget-vbox")
+        if box.find_elements(By.CSS_SELECTOR, ".widget-slider")
+    ]
+    n_widgets, n_controls, n_fixed = slider_counts(chapter)
+    handles = [box.find_elements(By.CSS_SELECTOR, ".noUi-handle") for box in boxes]
+    assert len(boxes) == n_widgets and sum(map(len, handles)) == n_controls, (
+        f"{chapter}: {n_widgets} slider widgets with {n_controls} sliders in the "
+        f"notebook, {len(boxes)} with {sum(map(len, handles))} rendered"
     )
-    frames = visible_frames(browser)
-    assert handles and len(handles) == len(frames), (
-        f"{chapter}: {len(handles)} slider handles, {len(frames)} slider boxes"
-    )
-    expected = slider_calls(chapter)
-    assert len(handles) == expected, (
-        f"{chapter}: {expected} sliders in the notebook, {len(handles)} rendered"
-    )
+    fixed = fixed_boxes(browser)
+    assert sum(fixed) == n_fixed, f"{chapter}: {sum(fixed)} of {n_fixed} fixed axes"
     assert visible_static_copies(browser) == 0, (
         f"{chapter}: a slider's default figure is shown twice"
     )
-    assert scrolling_code_cells(browser) == 0, f"{chapter}: code scrolls sideways"
-    for i, handle in enumerate(handles):
-        before = visible_frames(browser)[i]
-        assert before is not None, f"{chapter}: slider {i} shows no image"
-        browser.execute_script(
-            "arguments[0].scrollIntoView({block: 'center'});", handle
-        )
-        at_max = float(handle.get_attribute("aria-valuenow")) >= float(
-            handle.get_attribute("aria-valuemax")
-        )
-        handle.send_keys(Keys.ARROW_LEFT if at_max else Keys.ARROW_RIGHT)
-        WebDriverWait(browser, 10).until(
-            lambda d, i=i, before=before: visible_frames(d)[i] != before,
-            message=f"{chapter}: slider {i} moved but its figure did not change",
-        )
+    assert uncaptioned_figures(browser) == 0, f"{chapter}: a figure has no caption"
+    assert sideways_scrollers(browser) == 0, f"{chapter}: something scrolls sideways"
+    for i, box_handles in enumerate(handles):
+        seen_limits = {visible_frames(browser)[i][1]}
+        for handle in box_handles:
+            browser.execute_script(
+                "arguments[0].scrollIntoView({block: 'center'});", handle
+            )
+            # walk the slider to one end and back to the other: every frame it reaches
+            for key in (Keys.ARROW_RIGHT, Keys.ARROW_LEFT):
+                n_values = int(float(handle.get_attribute("aria-valuemax"))) + 1
+                for _ in range(n_values):
+                    now = float(handle.get_attribute("aria-valuenow"))
+                    end = handle.get_attribute(
+                        "aria-valuemax" if key == Keys.ARROW_RIGHT else "aria-valuemin"
+                    )
+                    if now == float(end):
+                        break
+                    before = visible_frames(browser)[i]
+                    assert before is not None, f"{chapter}: slider {i} shows no image"
+                    handle.send_keys(key)
+                    WebDriverWait(browser, 10).until(
+                        lambda d, i=i, before=before: (
+                            visible_frames(d)[i][0] != before[0]
+                        ),
+                        message=f"{chapter}: slider {i} moved but its figure did not "
+                        "change",
+                    )
+                    seen_limits.add(visible_frames(browser)[i][1])
+        if fixed[i]:
+            assert len(seen_limits) == 1, (
+                f"{chapter}: widget {i} promises fixed axes but its frames are drawn "
+                f"with {len(seen_limits)} different limits"
+            )
     WebDriverWait(browser, 30).until(
         lambda d: d.find_elements(By.CSS_SELECTOR, "mjx-container"),
         message=f"{chapter}: no formula was typeset "
@@ -178,7 +235,7 @@ def test_every_slider_changes_its_figure_without_a_kernel(chapter, base_url, bro
     )
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     browser.execute_script(
-        "arguments[0].scrollIntoView({block: 'center'});", handles[0]
+        "arguments[0].scrollIntoView({block: 'center'});", handles[0][0]
     )
     png = browser.get_screenshot_as_png()
     (SCREENSHOTS / f"{chapter}.png").write_bytes(png)
@@ -215,6 +272,9 @@ def test_slider_is_usable_on_a_phone(chapter, base_url, browser):
         assert track_px >= 150, f"{chapter}: slider track {track_px:.0f} px at 400 px"
         assert frame_right <= screen + 1, (
             f"{chapter}: the frame is wider than the screen"
+        )
+        assert sideways_scrollers(browser) == 0, (
+            f"{chapter}: scrolls sideways at 400 px"
         )
     finally:
         browser.set_window_size(1280, 2000)

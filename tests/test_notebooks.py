@@ -95,19 +95,29 @@ def built_page_and_code(notebook):
     return page, ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
 
 
+SLIDER_CALL = re.compile(r"widgets\.figure_sliders?\(")
+
+
+def n_figures(src: str) -> int:
+    """Figures a code cell shows: one per plt.show() cell, one per slider widget."""
+    return ("plt.show()" in src) + len(SLIDER_CALL.findall(src))
+
+
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
 def test_built_page_shows_every_figure(notebook):
-    """Each cell that calls plt.show() and each slider's static figure is an image on
-    the built page."""
+    """Each cell that calls plt.show() is an image on the built page, each slider a
+    widget view (its default figure rides in the same output, for the PDF)."""
     page, code = built_page_and_code(notebook)
-    expected = sum("plt.show()" in src for src in code) + sum(
-        src.count("widgets.figure_slider(") for src in code
-    )
-    shown = len(re.findall(r'<img [^>]*src="\.\./_images/', page.read_text()))
+    html = page.read_text()
+    expected = sum("plt.show()" in src for src in code)
+    shown = len(re.findall(r'<img [^>]*src="\.\./_images/', html))
     assert shown >= expected, (
         f"{page.name} shows {shown} of {expected} figures: was the book built with a "
         "non-inline matplotlib backend (unset MPLBACKEND for the build)?"
     )
+    sliders = sum(len(SLIDER_CALL.findall(src)) for src in code)
+    views = html.count('type="application/vnd.jupyter.widget-view+json"')
+    assert views == sliders, f"{page.name}: {views} widget views for {sliders} sliders"
 
 
 # Computed prose: a number in a chapter's text comes from the run ({glue:text}) or sits
@@ -183,13 +193,13 @@ def test_check_cells_are_folded():
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
 def test_every_figure_has_a_caption(notebook):
-    """A cell that shows a figure carries a numbered caption and alt text (myst-nb's
-    ``mystnb.figure`` and ``mystnb.image`` cell metadata)."""
+    """A cell that shows a figure or a slider carries a numbered caption and alt text
+    (myst-nb's ``mystnb.figure`` and ``mystnb.image`` cell metadata)."""
     missing = [
         c["id"]
         for c in json.loads(notebook.read_text())["cells"]
         if c["cell_type"] == "code"
-        and "plt.show()" in "".join(c["source"])
+        and n_figures("".join(c["source"]))
         and not (
             c["metadata"].get("mystnb", {}).get("figure", {}).get("caption")
             and c["metadata"]["mystnb"].get("image", {}).get("alt")
@@ -201,10 +211,71 @@ def test_every_figure_has_a_caption(notebook):
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
 def test_built_page_numbers_and_captions_its_figures(notebook):
     page, code = built_page_and_code(notebook)
-    expected = sum("plt.show()" in src for src in code)
+    expected = sum(n_figures(src) for src in code)
     captions = re.findall(
         r'<span class="caption-number">Fig\. [\d.]+ </span>', page.read_text()
     )
     assert len(captions) >= expected, (
         f"{page.name}: {len(captions)} numbered captions for {expected} figures"
     )
+
+
+def widget_state(html: str) -> dict:
+    """model id → model of the widget state a built page embeds."""
+    match = re.search(
+        r'<script type="application/vnd.jupyter.widget-state\+json">(.*?)</script>',
+        html,
+        re.S,
+    )
+    return json.loads(match.group(1))["state"] if match else {}
+
+
+def frames_of(state: dict, model_id: str) -> list[dict]:
+    """The image models below a widget, every frame of every slider combination."""
+    model = state[model_id]
+    if model["model_name"] == "ImageModel":
+        return [model]
+    return [
+        frame
+        for child in model["state"].get("children", [])
+        for frame in frames_of(state, child.removeprefix("IPY_MODEL_"))
+    ]
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+def test_fixed_axes_hold_in_every_frame_on_the_page(notebook):
+    """A slider widget that promises fixed axes (``fixed_axes=``) stores every frame,
+    all combinations of its sliders, drawn with the same limits."""
+    page, code = built_page_and_code(notebook)
+    state = widget_state(page.read_text())
+    promised = sum(src.count("fixed_axes=") for src in code)
+    fixed = [
+        model_id
+        for model_id, model in state.items()
+        if model["model_name"] == "VBoxModel"
+        and any(c.startswith("lrd-fixed-") for c in model["state"]["_dom_classes"])
+    ]
+    assert len(fixed) == promised, f"{page.name}: {len(fixed)} of {promised} fixed"
+    for model_id in fixed:
+        frames = frames_of(state, model_id)
+        limits = {
+            c
+            for frame in frames
+            for c in frame["state"]["_dom_classes"]
+            if c.startswith("lrd-limits-")
+        }
+        assert len(frames) > 1 and len(limits) == 1, (
+            f"{page.name}: {len(frames)} frames drawn with {len(limits)} limits"
+        )
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+def test_tables_are_dataframes_the_pdf_can_print(notebook):
+    """Tables are displayed as DataFrames (HTML on the page, text in the PDF); a
+    pandas Styler has no text form, so the PDF would print its repr."""
+    styled = [
+        c["id"]
+        for c in json.loads(notebook.read_text())["cells"]
+        if c["cell_type"] == "code" and ".style.format(" in "".join(c["source"])
+    ]
+    assert not styled, f"{notebook.name}: Styler tables in {styled}"

@@ -1,5 +1,5 @@
-"""The slider helper: precomputed frames linked in the browser, and re-rendering in a
-live kernel."""
+"""The slider helpers: precomputed frames linked in the browser, several controls on
+one figure, fixed axes, and re-rendering in a live kernel."""
 
 import ipywidgets as widgets
 import matplotlib
@@ -15,6 +15,19 @@ def render(value):
     fig, ax = plt.subplots()
     ax.plot([0, 1], [0, value])
     return fig
+
+
+def leaf_images(widget):
+    if isinstance(widget, widgets.Image):
+        return [widget]
+    return [img for child in widget.children for img in leaf_images(child)]
+
+
+def limit_classes(box):
+    return [
+        next(c for c in img._dom_classes if c.startswith("lrd-limits-"))
+        for img in leaf_images(box.children[-1])
+    ]
 
 
 def test_figure_slider_precomputes_frames_and_rerenders():
@@ -34,12 +47,64 @@ def test_figure_slider_precomputes_frames_and_rerenders():
         lw.figure_slider(render, [1, 2], value=5)
 
 
+def test_figure_sliders_nest_one_stack_level_per_control():
+    seen = []
+
+    def render2(a, b):
+        seen.append((a, b))
+        return render(a * b)
+
+    box = lw.figure_sliders(
+        render2,
+        {"a": lw.Control([1, 2], 2, "a"), "b": lw.Control([1, 10, 100], 10, "b")},
+    )
+    slider_a, slider_b, root = box.children
+    assert sorted(seen) == [(a, b) for a in (1, 2) for b in (1, 10, 100)]
+    assert root.selected_index == 1 and len(root.children) == 2
+    assert all(len(s.children) == 3 and s.selected_index == 1 for s in root.children)
+    # the frame at (a, b) = (1, 100) is the render of (1, 100), re-rendered on demand
+    frame = root.children[0].children[2]
+    frame.value = b""
+    slider_a.value, slider_b.value = 1, 100
+    assert bytes(frame.value).startswith(b"\x89PNG") and seen[-1] == (1, 100)
+    with pytest.raises(ValueError, match="fewer values"):
+        lw.figure_sliders(
+            lambda a, b: render(a),
+            {"a": lw.Control(range(20)), "b": lw.Control(range(20))},
+        )
+
+
+def test_fixed_axes_give_every_frame_the_union_of_the_limits():
+    free = lw.figure_slider(render, [1, 2, 3])
+    fixed = lw.figure_slider(render, [1, 2, 3], fixed_axes="y")
+    assert len(set(limit_classes(free))) == 3  # each frame autoscaled its own y range
+    assert len(set(limit_classes(fixed))) == 1
+    assert "lrd-fixed-y" in fixed._dom_classes and not free._dom_classes
+    figs = [render(v) for v in (1, 2, 3)]
+    (panel,) = lw.shared_limits(figs, "y")
+    assert panel["y"][0] <= 0 and panel["y"][1] >= 3  # every frame's data is inside
+    lw.apply_limits(figs[0], [panel])
+    assert figs[0].axes[0].get_ylim() == panel["y"]
+
+
+def test_fixed_axes_refuse_frames_with_different_panels():
+    def panels(n):
+        fig, axes = plt.subplots(1, n, squeeze=False)
+        return fig
+
+    with pytest.raises(ValueError, match="same panels"):
+        lw.figure_slider(panels, [1, 2], fixed_axes="y")
+    with pytest.raises(ValueError, match="fixed_axes must be"):
+        lw.figure_slider(render, [1, 2], fixed_axes="z")
+
+
 def test_figure_slider_without_stack_rerenders_into_an_output(monkeypatch):
     monkeypatch.delattr(widgets, "Stack")  # ipywidgets 7, as on Colab
     seen = []
     box = lw.figure_slider(lambda v: seen.append(v) or render(v), [1, 2, 3], value=2)
     slider, out = box.children
     assert isinstance(out, widgets.Output) and seen == [2]
+    assert len(out.outputs) == 1  # the default figure, before any slider moves
     slider.value = 3
     slider.value = 1
     assert seen == [2, 3, 1] and len(out.outputs) == 1
