@@ -127,7 +127,7 @@ def pinned(requirements: Path) -> str:
     return "\n".join(line for line in lines if "==" in line) + "\n"
 
 
-FRESH_CHAPTER = Path("/tmp/fresh/whitening.ipynb")
+FRESH_CHAPTER = READER / "plain" / "whitening.ipynb"
 
 
 @pytest.mark.skipif(not FRESH_CHAPTER.exists(), reason="build the book first")
