@@ -14,6 +14,12 @@ Their first cell installs lrdlib where the kernel lacks it (Colab, a fresh envir
 the notebook carries a wheel of the lrdlib it was built with, so it needs no repository
 URL and cannot drift from its page.
 
+Once the book has a repository (``tools/set_repository.py``), its Colab and Binder
+buttons open the plain notebook too: the Pages workflow publishes the plain notebooks on
+the branch ``reader-notebooks`` (as ``chapters/<name>.ipynb``, with a Binder
+environment), and ``launch_links_to_reader_branch`` points the chapter pages' launch
+links at that branch.
+
 ``convert(nb, ...)`` is the whole conversion; ``tests/test_reader_notebooks.py`` checks
 its output for leftover MyST.
 """
@@ -28,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from urllib.parse import urlparse
 
 DIRECTIVE = re.compile(
     r"^(?P<fence>`{3,}|:{3,})\{(?P<name>[\w:-]+)\}[ \t]*(?P<arg>[^\n]*)\n"
@@ -260,14 +267,31 @@ def all_labels(srcdir: Path) -> dict[str, str]:
     return out
 
 
+READER_BRANCH = "reader-notebooks"
+
+
+def launch_links_to_reader_branch(html: str, repository_url: str, branch: str) -> str:
+    """A chapter page with its Colab and Binder links moved from ``branch`` to the
+    branch that holds the plain notebooks (the repository and edit links stay)."""
+    repo = urlparse(repository_url).path.strip("/")
+    html = html.replace(
+        f"/github/{repo}/blob/{branch}/chapters/",
+        f"/github/{repo}/blob/{READER_BRANCH}/chapters/",
+    )
+    return html.replace(f"/v2/gh/{repo}/{branch}?", f"/v2/gh/{repo}/{READER_BRANCH}?")
+
+
 def write_reader_notebooks(app, exception) -> None:
     if exception is not None or app.builder.format != "html":
         return
     src, out = Path(app.srcdir), Path(app.outdir)
     bib = bibliography((src / "references.bib").read_text())
+    chapters = sorted((src / "chapters").glob("*.ipynb"))
+    if not chapters:
+        return
     labels = all_labels(src)
     install = install_cell(*lrdlib_wheel(src))
-    for path in sorted((src / "chapters").glob("*.ipynb")):
+    for path in chapters:
         nb = json.loads(path.read_text())
         glued = glued_values(
             out.parent / "jupyter_execute" / "chapters" / f"{path.stem}.glue.json"
@@ -282,6 +306,16 @@ def write_reader_notebooks(app, exception) -> None:
                 download = out / "_sources" / "chapters" / path.name
                 if download.parent.exists():
                     download.write_text(text)
+    theme = app.config.html_theme_options
+    if theme.get("repository_url") and theme.get("launch_buttons"):
+        for page in (out / "chapters").glob("*.html"):
+            page.write_text(
+                launch_links_to_reader_branch(
+                    page.read_text(),
+                    theme["repository_url"],
+                    theme.get("repository_branch", "main"),
+                )
+            )
 
 
 def setup(app):

@@ -110,10 +110,13 @@ def test_launch_buttons_render_with_the_book_config(tmp_path):
         set_repository.CONFIG.read_text(), EXAMPLE_URL, "main"
     )
     (tmp_path / "_config.yml").write_text(text)
-    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: page\n")
-    shutil.copy(ROOT / "references.bib", tmp_path)
-    shutil.copytree(ROOT / "_static", tmp_path / "_static")
-    shutil.copytree(ROOT / "_ext", tmp_path / "_ext")
+    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: chapters/page\n")
+    for name in ("references.bib", "pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, tmp_path)
+    for folder in ("_static", "_ext", "lrdlib"):
+        shutil.copytree(
+            ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__py*")
+        )
     nb = set_repository.with_install_cell(
         {
             "cells": [
@@ -144,7 +147,8 @@ def test_launch_buttons_render_with_the_book_config(tmp_path):
         },
         set_repository.configured_source(text),
     )
-    (tmp_path / "page.ipynb").write_text(json.dumps(nb))
+    (tmp_path / "chapters").mkdir()
+    (tmp_path / "chapters" / "page.ipynb").write_text(json.dumps(nb))
     result = subprocess.run(
         ["jupyter-book", "build", "-W", "-n", "--keep-going", str(tmp_path)],
         capture_output=True,
@@ -152,19 +156,20 @@ def test_launch_buttons_render_with_the_book_config(tmp_path):
         timeout=300,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    html = (tmp_path / "_build" / "html" / "page.html").read_text()
+    built = tmp_path / "_build" / "html"
+    html = (built / "chapters" / "page.html").read_text()
+    # Binder and Colab open the plain notebook, published on the reader branch
+    reader = "example-org/example-book/reader-notebooks"
     assert (
-        "https://mybinder.org/v2/gh/example-org/example-book/main?urlpath=lab/tree/page.ipynb"
+        f"https://mybinder.org/v2/gh/{reader}?urlpath=lab/tree/chapters/page.ipynb"
         in html
     )
-    assert (
-        "https://colab.research.google.com/github/example-org/example-book/blob/main/page.ipynb"
-        in html
-    )
-    assert "_sources/page.ipynb" in html  # download of the notebook
+    colab = "https://colab.research.google.com/github/example-org/example-book/blob"
+    assert f"{colab}/reader-notebooks/chapters/page.ipynb" in html
+    plain = json.loads((built / "reader" / "plain" / "page.ipynb").read_text())
+    assert "LRDLIB_WHEEL" in "".join(plain["cells"][1]["source"])
+    assert "_sources/chapters/page.ipynb" in html  # download of the plain notebook
     assert EXAMPLE_URL in html  # repository button
-    assert (
-        "LRDLIB_SOURCE" not in html
-    )  # the install cell is removed from the rendered page
-    assert f"{EXAMPLE_URL}/edit/main/page.ipynb" in html  # edit button
+    assert "LRDLIB_SOURCE" not in html  # the install cell is not on the rendered page
+    assert f"{EXAMPLE_URL}/edit/main/chapters/page.ipynb" in html  # edit button
     assert f"lrdlib {lrdlib.__version__} · built " in html  # the footer
