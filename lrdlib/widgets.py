@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
+import PIL.Image
 from IPython.display import Image, display
 
 MAX_FRAMES = 256  # a page carries every frame: beyond this, coarsen the grid
@@ -60,11 +61,20 @@ class Control:
 
 
 def figure_png(fig, dpi: int = 120) -> bytes:
-    """PNG bytes of a matplotlib figure, which is then closed."""
+    """PNG bytes of a matplotlib figure (which is then closed) as a 256-colour palette
+    image: the book's line plots look the same at about a third of the bytes, and a
+    page carries every frame of its sliders."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
     plt.close(fig)
-    return buf.getvalue()
+    palette = (
+        PIL.Image.open(buf)
+        .convert("RGB")
+        .quantize(colors=256, method=PIL.Image.Quantize.MEDIANCUT)
+    )
+    out = io.BytesIO()
+    palette.save(out, format="PNG")
+    return out.getvalue()
 
 
 def data_axes(fig) -> list:

@@ -279,3 +279,17 @@ def test_tables_are_dataframes_the_pdf_can_print(notebook):
         if c["cell_type"] == "code" and ".style.format(" in "".join(c["source"])
     ]
     assert not styled, f"{notebook.name}: Styler tables in {styled}"
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+def test_a_slider_cell_does_not_display_its_widget_twice(notebook):
+    """``figure_slider(s)`` displays the widget and returns it: as a cell's last
+    expression it needs a ``;``, or the page numbers the figure twice."""
+    twice = [
+        c["id"]
+        for c in json.loads(notebook.read_text())["cells"]
+        if c["cell_type"] == "code"
+        and SLIDER_CALL.search("".join(c["source"]))
+        and "".join(c["source"]).rstrip().endswith(")")
+    ]
+    assert not twice, f"{notebook.name}: end the slider call with ';' in {twice}"
