@@ -13,6 +13,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
+import torch
+
 ROOT = Path(__file__).resolve().parents[1]
 SMALL_RUNS = (
     ROOT / "_smallruns"
@@ -37,3 +40,20 @@ def pytest_configure(config):
             progress_bar=False,
         )
     config.args.append(str(SMALL_RUNS))
+
+
+@pytest.fixture(
+    params=[
+        "cpu",
+        pytest.param(
+            "cuda",
+            marks=pytest.mark.skipif(
+                not torch.cuda.is_available(), reason="needs a CUDA device"
+            ),
+        ),
+    ]
+)
+def device(request) -> torch.device:
+    """Where a test's tensors live: the CPU always, and a GPU where one is present
+    (the same claims, to the same tolerances)."""
+    return torch.device(request.param)

@@ -33,12 +33,12 @@ def test_deep_adapter_starts_at_size_eps_to_the_depth():
     assert torch.allclose(gram, torch.eye(12, dtype=gram.dtype), atol=1e-12)
 
 
-def test_compressed_adapter_follows_the_deep_one_inside_its_subspace():
+def test_compressed_adapter_follows_the_deep_one_inside_its_subspace(device):
     """Whitened linear adaptation is deep matrix factorisation: the law of parsimony
     holds, so the compressed adapter (outer factors frozen) reproduces the deep
     adapter's update inside (U_out, V_in) to float64 rounding."""
     d, r, L, eps, lr, n_steps = 16, 2, 3, 1e-1, 0.2, 60
-    W0, X, Y = _linear_adaptation(d=d, r=r)
+    W0, X, Y = (t.to(device) for t in _linear_adaptation(d=d, r=r))
     deep = adapters.adapted_mlp([W0], "linear", "deep", seed=5, depth=L, eps=eps)
     objective = train.module_objective(deep, X, Y)
     compressed = adapters.compress_model(deep, objective, 2 * r, eps)

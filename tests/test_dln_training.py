@@ -23,14 +23,14 @@ def autograd_gradients(weights, X, Y, weight_decay=0.0):
 @pytest.mark.parametrize(
     "widths,n", [([5, 7, 7, 3], 11), ([6, 4], 9), ([4, 8, 6, 5, 2], 3), ([3, 3, 3], 20)]
 )
-def test_closed_form_gradients_equal_autograd(widths, n):
+def test_closed_form_gradients_equal_autograd(widths, n, device):
     g = torch.Generator().manual_seed(sum(widths) + n)
     weights = [
-        torch.randn(o, i, generator=g, dtype=torch.float64) / 2
+        (torch.randn(o, i, generator=g, dtype=torch.float64) / 2).to(device)
         for i, o in zip(widths[:-1], widths[1:])
     ]
-    X = torch.randn(widths[0], n, generator=g, dtype=torch.float64)
-    Y = torch.randn(widths[-1], n, generator=g, dtype=torch.float64)
+    X = torch.randn(widths[0], n, generator=g, dtype=torch.float64).to(device)
+    Y = torch.randn(widths[-1], n, generator=g, dtype=torch.float64).to(device)
     value, grads = models.dln_gradients(weights, losses.Regression.from_data(X, Y))
     ref_value, ref_grads = autograd_gradients(weights, X, Y)
     assert value == pytest.approx(ref_value, rel=1e-10)

@@ -15,13 +15,13 @@ def tol(dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_law_of_parsimony_in_both_dtypes(dtype):
+def test_law_of_parsimony_in_both_dtypes(dtype, device):
     d, r, L, eps, lr, n = 16, 2, 3, 1.0, 1 / 500, 30
-    target = data.low_rank_target(d, d, r, seed=0, dtype=dtype)
-    W0 = init.orthogonal_init([d] * (L + 1), eps, seed=1, dtype=dtype)
+    target = data.low_rank_target(d, d, r, seed=0, dtype=dtype).to(device)
+    W0 = init.orthogonal_init([d] * (L + 1), eps, seed=1, dtype=dtype, device=device)
     objective = train.dln_objective(losses.Regression.from_target(target))
     h = train.train(W0, objective, lr, n, recorders={"sv": train.singular_values})
-    assert h.params[0].dtype == dtype
+    assert h.params[0].dtype == dtype and h.params[0].device.type == device.type
     rho = theory.rho_square(eps, lr, n, L)
     np.testing.assert_allclose(
         h.series("sv", 0)[:, r:-r], rho[:, None].repeat(d - 2 * r, 1), rtol=tol(dtype)

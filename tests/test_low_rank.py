@@ -107,10 +107,12 @@ def test_parameter_count_and_energy(problem):
     ) == pytest.approx(1.0, abs=1e-5)
 
 
-def test_fit_trains_and_records(problem):
+def test_fit_trains_and_records(problem, device):
     split, W0, G0 = problem
     model = models.low_rank_model(W0, subspaces.gradient_bases(W0, G0, 3), "gelu")
-    X, y = split.X_train, split.y_train
+    model.to(device)
+    W0 = [W.to(device) for W in W0]
+    X, y = split.X_train.to(device), split.y_train.to(device)
     objective = train.module_objective(model, X, y, loss="ce", reduction="mean")
     acc = {"train_acc": lambda s: measures.accuracy(model, X, y)}
     h = train.train(model, objective, 0.2, 60, record_every=20, recorders=acc)

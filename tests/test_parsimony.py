@@ -74,12 +74,12 @@ def test_principal_angles_and_vector_angles():
     np.testing.assert_allclose(measures.vector_angles(v, e), 0, atol=1e-12)
 
 
-def test_compressed_network_tracks_wide_network():
+def test_compressed_network_tracks_wide_network(device):
     d, r, L, eps, lr, n = 24, 2, 3, 0.1, 0.2, 150
     loss = losses.Regression.from_target(
-        data.low_rank_target(d, d, r, seed=3, top_singular_value=2.0)
+        data.low_rank_target(d, d, r, seed=3, top_singular_value=2.0).to(device)
     )
-    W0 = init.orthogonal_init([d] * (L + 1), eps, seed=4)
+    W0 = init.orthogonal_init([d] * (L + 1), eps, seed=4, device=device)
     wide = train.train(W0, train.dln_objective(loss), lr, n, record_every=None)
     net = models.compress(W0, loss, r, eps)
     small = train.train(

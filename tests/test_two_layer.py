@@ -20,12 +20,13 @@ def test_activation_derivative_matches_autograd(name):
 
 
 @pytest.mark.parametrize("name", ["gelu", "relu", "tanh"])
-def test_two_layer_gradient_matches_autograd(name):
+def test_two_layer_gradient_matches_autograd(name, device):
     g = torch.Generator().manual_seed(0)
-    W1 = torch.randn(7, 5, generator=g, dtype=torch.float64, requires_grad=True)
-    W2 = torch.randn(3, 7, generator=g, dtype=torch.float64)
-    X = torch.randn(5, 9, generator=g, dtype=torch.float64)
-    Y = torch.randn(3, 9, generator=g, dtype=torch.float64)
+    W1, W2, X, Y = (
+        torch.randn(*shape, generator=g, dtype=torch.float64).to(device)
+        for shape in ((7, 5), (3, 7), (5, 9), (3, 9))
+    )
+    W1.requires_grad_(True)
     act = activations.activation(name)
     value, G1 = models.two_layer_gradient(W1.detach(), W2, X, Y, act)
     ref = 0.5 * ((W2 @ act.fn(W1 @ X) - Y) ** 2).sum()

@@ -7,10 +7,10 @@ from lrdlib import measures, train, vision
 
 
 @pytest.mark.parametrize("architecture", vision.ARCHITECTURES)
-def test_classifiers_map_columns_to_logits_and_train(architecture):
-    X = torch.rand(64, 40)
-    y = torch.arange(40) % 4
-    model = vision.classifier(architecture, 64, 4, width=16, seed=0)
+def test_classifiers_map_columns_to_logits_and_train(architecture, device):
+    X = torch.rand(64, 40, device=device)
+    y = torch.arange(40, device=device) % 4
+    model = vision.classifier(architecture, 64, 4, width=16, seed=0, device=device)
     assert model(X).shape == (4, 40)
     assert vision.penultimate(model).shape == (16, 16)
     objective = train.module_objective(model, X, y, loss="ce", reduction="mean")
