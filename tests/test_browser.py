@@ -12,13 +12,13 @@ import functools
 import http.server
 import io
 import json
-import re
 import shutil
 import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
+from test_notebooks import SLIDER_CALL
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "_build" / "html"
@@ -153,7 +153,7 @@ def slider_counts(chapter: str) -> tuple[int, int, int]:
     """(slider widgets, slider controls, widgets with fixed axes) in the chapter's
     code: ``figure_slider`` has one control, ``figure_sliders`` one per ``Control``."""
     code = code_of(chapter)
-    calls = re.findall(r"widgets\.figure_sliders?\(", code)
+    calls = SLIDER_CALL.findall(code)
     controls = code.count("widgets.figure_slider(") + code.count("widgets.Control(")
     return len(calls), controls, code.count("fixed_axes=")
 
