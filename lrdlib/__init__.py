@@ -22,7 +22,7 @@ The version is printed in every chapter's setup cell, so a reader can tell which
 made a figure; it changes whenever lrdlib's behaviour does (see CHANGELOG.md).
 """
 
-__version__ = "0.4.0"
+__version__ = "0.5.0"
 
 from . import (  # noqa: E402
     activations,

@@ -21,7 +21,7 @@ import torch
 
 from .activations import Activation, activation
 from .init import orthogonal_init
-from .models import check_chain, compression_bases, end_to_end, mlp_forward
+from .models import check_chain, compression_bases, end_to_end
 from .precision import DEFAULT_DTYPE
 from .rng import Seed, check_random_state, randn
 
@@ -101,6 +101,9 @@ class AdaptedMLP(torch.nn.Module):
 
     base_weights : ``[W_1(0) (d_1, d_0), …]``, stored as buffers (never trained).
     adapters : one factor chain per layer, or ``None`` to leave that layer frozen.
+        Factors with a leading dimension ``S`` hold ``S`` independent adapters of the
+        same base (``stack_models``); the model then maps ``(S, d_0, N)`` or
+        ``(d_0, N)`` inputs to ``(S, d_L, N)``.
     Only the factors are parameters, in layer order (``parameters()`` lists them so).
     """
 
@@ -123,7 +126,7 @@ class AdaptedMLP(torch.nn.Module):
         for l, (W, chain) in enumerate(zip(base_weights, adapters)):
             self.register_buffer(f"base_{l}", W.detach().clone())
             if chain is not None:
-                product_shape = (chain[-1].shape[0], chain[0].shape[1])
+                product_shape = (chain[-1].shape[-2], chain[0].shape[-1])
                 check_chain(chain)
                 if product_shape != tuple(W.shape):
                     raise ValueError(
@@ -150,8 +153,49 @@ class AdaptedMLP(torch.nn.Module):
         ]
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
-        """``(d_0, N)`` → ``(d_L, N)``."""
-        return mlp_forward(self.weights(), X, self.act)
+        """``(d_0, N)`` → ``(d_L, N)``.
+
+        Each layer computes ``W_l(0) h + A_{l,M}(⋯(A_{l,1} h))``, the factors applied
+        to the features rather than multiplied out: ``mlp_forward(self.weights(), X)``
+        to rounding, at a cost that grows with the adapter's width, not ``d²``.
+        """
+        h = X
+        for l, (W, chain) in enumerate(zip(self.base(), self.factors)):
+            z = W @ h
+            if len(chain):
+                u = h
+                for A in chain:
+                    u = A @ u
+                z = z + u
+            h = z if l == self.n_layers - 1 else self.act.fn(z)
+        return h
+
+
+def stack_models(models: list[AdaptedMLP]) -> AdaptedMLP:
+    """``S`` adapted copies of one base network as one model that trains them at once.
+
+    The factors are stacked along a new first dimension, so a loss summed over the
+    runs (``losses.mlp_loss`` on outputs ``(S, K, N)``) gives each run its own
+    gradient, and an element-wise optimiser (GD, Adam, AdamW) takes for each run
+    exactly the steps it would take alone. Train it on inputs ``(S, d_0, N)``: run
+    ``s`` sees ``X[s]``.
+    """
+    first = models[0]
+    for m in models[1:]:
+        same = all(torch.equal(a, b) for a, b in zip(m.base(), first.base()))
+        shapes = [[A.shape for A in c] for c in m.factors]
+        if not same or shapes != [[A.shape for A in c] for c in first.factors]:
+            raise ValueError(
+                "stack_models needs adapters of one base network with equal factor "
+                "shapes: build every model with the same base weights, kind and rank"
+            )
+    chains = [
+        [torch.stack([m.factors[l][i].detach() for m in models]) for i in range(len(c))]
+        if len(c)
+        else None
+        for l, c in enumerate(first.factors)
+    ]
+    return AdaptedMLP(first.base(), first.act, chains)
 
 
 KINDS = ("lora", "deep")

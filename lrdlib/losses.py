@@ -118,6 +118,14 @@ class Completion:
         gap = torch.linalg.matrix_norm(P - self.target)
         return float(gap / torch.linalg.matrix_norm(self.target))
 
+    def unobserved_error(self, P: torch.Tensor) -> float:
+        """Mean squared error over the unobserved entries (Kwon et al. 2024's recovery
+        error)."""
+        hidden = self.mask == 0
+        if not hidden.any():
+            raise ValueError("every entry is observed: there is no unobserved error")
+        return float(((P - self.target)[hidden] ** 2).mean())
+
 
 def mlp_loss(
     outputs: torch.Tensor,
@@ -128,15 +136,20 @@ def mlp_loss(
     """``½‖f − Y‖²`` (``"mse"``) or cross-entropy (``"ce"``), summed or averaged over
     samples.
 
-    outputs : (K, N). targets : (K, N) (real targets or one-hot) or (N,) integer labels.
-    Cross-entropy on one-hot targets uses their arg-max; squared error on labels uses
-    one-hot.
+    outputs : (K, N), or (S, K, N) for S independent runs stacked (see
+        ``adapters.stack_models``): the loss is then the sum of the runs' losses, so
+        each run's gradient is its own.
+    targets : (K, N) (real targets or one-hot) or (N,) integer labels, with the same
+        leading S for stacked runs. Cross-entropy on one-hot targets uses their
+        arg-max; squared error on labels uses one-hot.
     """
     check_reduction(reduction)
-    if targets.ndim == 1:
-        if targets.shape[0] != outputs.shape[1]:
+    n, n_classes = outputs.shape[-1], outputs.shape[-2]
+    if targets.ndim == outputs.ndim - 1:
+        if targets.shape != outputs.shape[:-2] + (n,):
             raise ValueError(
-                f"{targets.shape[0]} labels for {outputs.shape[1]} outputs (columns)"
+                f"labels of shape {tuple(targets.shape)} for outputs of shape "
+                f"{tuple(outputs.shape)}: give one label per output column"
             )
         labels = targets
         onehot = None
@@ -149,13 +162,16 @@ def mlp_loss(
         labels, onehot = None, targets
     if kind == "mse":
         if onehot is None:
-            onehot = torch.nn.functional.one_hot(labels, outputs.shape[0]).T
+            onehot = torch.nn.functional.one_hot(labels, n_classes).movedim(-1, -2)
         total = 0.5 * ((outputs - onehot.to(outputs.dtype)) ** 2).sum()
     elif kind == "ce":
-        labels = onehot.argmax(dim=0) if labels is None else labels
-        total = torch.nn.functional.cross_entropy(outputs.T, labels, reduction="sum")
+        labels = onehot.argmax(dim=-2) if labels is None else labels
+        logits = outputs.movedim(-2, -1).reshape(-1, n_classes)
+        total = torch.nn.functional.cross_entropy(
+            logits, labels.reshape(-1), reduction="sum"
+        )
     else:
         raise ValueError(
             f"unknown loss {kind!r}: use 'mse' (½‖f − Y‖²) or 'ce' (cross-entropy)"
         )
-    return total if reduction == "sum" else total / outputs.shape[1]
+    return total if reduction == "sum" else total / n

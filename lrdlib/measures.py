@@ -8,6 +8,7 @@ plain Python floats or numpy arrays, so results print and plot directly.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,6 +16,7 @@ import scipy.linalg
 import torch
 
 from .activations import Activation, activation
+from .rng import check_random_state
 from .subspaces import orthogonal_complement
 
 # Angles
@@ -221,7 +223,7 @@ def separation_ratios(
 
 def numerical_rank(H: torch.Tensor, energy: float = 0.95) -> int:
     """Fewest singular directions of the centred features ``H (m, N)`` that hold
-    ``energy`` of their squared norm (Wang et al. 2023's numerical rank)."""
+    ``energy`` of their squared norm (the book's variant of ``singular_value_rank``)."""
     if not 0 < energy <= 1:
         raise ValueError(f"energy must lie in (0, 1], got {energy}")
     s2 = torch.linalg.svdvals(H - H.mean(dim=1, keepdim=True)).double() ** 2
@@ -229,13 +231,36 @@ def numerical_rank(H: torch.Tensor, energy: float = 0.95) -> int:
     return int(torch.searchsorted(share, torch.tensor(energy, dtype=share.dtype))) + 1
 
 
-def discrimination(H: torch.Tensor, labels) -> float:
-    """``1 − max cos`` between two classes' centred means of ``H (m, N)``: 0 when two
-    classes point the same way, 1 or more when every pair is at least orthogonal."""
+def singular_value_rank(H: torch.Tensor, share: float = 0.95) -> int:
+    """Fewest top singular values of the uncentred ``H (m, N)`` that reach ``share`` of
+    their sum (Wang et al. 2023's numerical rank, ``find_threshold`` in their code).
+
+    Unlike ``numerical_rank`` it neither centres ``H`` nor squares the singular values,
+    so a large mean feature counts as one direction and the tail weighs more.
+    """
+    if not 0 < share <= 1:
+        raise ValueError(f"share must lie in (0, 1], got {share}")
+    s = torch.linalg.svdvals(H.double())
+    if s.sum() == 0:
+        raise ValueError("H is zero: its numerical rank is undefined")
+    cumulative = torch.cumsum(s, 0) / s.sum()
+    threshold = torch.tensor(share, dtype=cumulative.dtype) - 1e-12
+    return int(torch.searchsorted(cumulative, threshold)) + 1
+
+
+def discrimination(H: torch.Tensor, labels, *, centred: bool = True) -> float:
+    """``1 − max cos`` between two classes' means of ``H (m, N)``: 0 when two classes
+    point the same way, 1 or more when every pair is at least orthogonal.
+
+    centred : subtract the global mean from the class means first (the book's
+        variant); ``False`` compares the raw class means, as Wang et al. 2023 do
+        (``max_angle_metric`` in their ``utility.py``).
+    """
     labels = torch.as_tensor(labels, device=H.device)
     classes = torch.unique(labels)
     means = torch.stack([H[:, labels == c].mean(dim=1) for c in classes], dim=1)
-    means = means - H.mean(dim=1, keepdim=True)
+    if centred:
+        means = means - H.mean(dim=1, keepdim=True)
     unit = means / torch.linalg.vector_norm(means, dim=0, keepdim=True)
     cos = unit.T @ unit - 2 * torch.eye(len(classes), dtype=H.dtype, device=H.device)
     return float(1 - cos.max())
@@ -263,11 +288,79 @@ def linear_probe(
     return float((predicted == torch.as_tensor(y_test).cpu()).double().mean())
 
 
+def sgd_probe_accuracy(
+    H: torch.Tensor,
+    labels,
+    *,
+    epochs: int = 100,
+    lr: float = 1e-3,
+    batch_size: int = 128,
+    seed=0,
+) -> float | np.ndarray:
+    """Training accuracy of a linear probe trained by SGD on frozen features (Wang et
+    al. 2023's linear separability, their ``linear_probe.py``).
+
+    The probe ``W h + b`` (zero start) minimises ``Σ‖W h + b − onehot‖² / B`` over
+    minibatches of ``batch_size`` with SGD (momentum 0.9, weight decay 1e-4) and a
+    cosine schedule from ``lr`` to ``lr/1000`` over ``epochs`` epochs, each a pass over
+    a fresh permutation; its accuracy on the same features is returned.
+    H : ``(m, N)``, or ``(S, m, N)`` to probe S feature sets at once (one accuracy
+        each, shape ``(S,)``; they share the minibatch order).
+    """
+    labels = torch.as_tensor(labels, device=H.device)
+    if H.shape[-1] != labels.shape[0]:
+        raise ValueError(
+            f"H has {H.shape[-1]} samples (columns) but there are "
+            f"{labels.shape[0]} labels: give one label per column."
+        )
+    stacked = (H if H.ndim == 3 else H[None]).contiguous()  # (S, m, N)
+    n_sets, m, n = stacked.shape
+    K = int(labels.max()) + 1
+    onehot = torch.nn.functional.one_hot(labels, K).T.to(H.dtype)  # (K, N)
+    W = torch.zeros(n_sets, K, m, dtype=H.dtype, device=H.device)
+    b = torch.zeros(n_sets, K, 1, dtype=H.dtype, device=H.device)
+    W_velocity, b_velocity = torch.zeros_like(W), torch.zeros_like(b)
+    steps_per_epoch = -(-n // batch_size)
+    total, step = epochs * steps_per_epoch, 0
+    g = check_random_state(seed)
+    for epoch in range(epochs):
+        order = torch.randperm(n, generator=g).to(H.device)
+        for start in range(0, n, batch_size):
+            idx = order[start : start + batch_size]
+            batch = stacked.index_select(-1, idx)
+            residual = W @ batch + b - onehot.index_select(-1, idx)
+            # torch.optim.SGD's rule: decay into the gradient, then heavy-ball momentum
+            W_grad = (2 / len(idx)) * residual @ batch.transpose(-1, -2) + 1e-4 * W
+            b_grad = (2 / len(idx)) * residual.sum(dim=-1, keepdim=True) + 1e-4 * b
+            W_velocity.mul_(0.9).add_(W_grad)
+            b_velocity.mul_(0.9).add_(b_grad)
+            # cosine schedule from lr to lr/1000 over the whole run
+            rate = (
+                lr / 1000
+                + (lr - lr / 1000) * (1 + math.cos(math.pi * step / total)) / 2
+            )
+            W.sub_(rate * W_velocity)
+            b.sub_(rate * b_velocity)
+            step += 1
+        if not torch.isfinite(W).all():
+            raise FloatingPointError(
+                f"the linear probe diverged in epoch {epoch + 1} with lr={lr:g}: use a "
+                f"smaller step, e.g. lr={lr / 10:g}, or standardise the features."
+            )
+    hits = ((W @ stacked + b).argmax(dim=-2) == labels).to(torch.float64)
+    accuracy = hits.mean(dim=-1).cpu().numpy()
+    return float(accuracy[0]) if H.ndim == 2 else accuracy
+
+
 # Classifiers
 
 
-def accuracy(model, X: torch.Tensor, y: torch.Tensor) -> float:
-    """Share of the columns of ``X (d, N)`` whose arg-max output ``model(X) (K, N)`` is
-    ``y (N,)``."""
+def accuracy(model, X: torch.Tensor, y: torch.Tensor) -> float | np.ndarray:
+    """Share of the columns of ``X (d, N)`` whose arg-max output is ``y (N,)``.
+
+    A model's outputs ``(K, N)`` give a float; stacked runs (``adapters.stack_models``),
+    outputs ``(S, K, N)``, give one accuracy per run, shape ``(S,)``.
+    """
     with torch.no_grad():
-        return float((model(X).argmax(dim=0) == y).to(torch.float64).mean())
+        hits = (model(X).argmax(dim=-2) == y).to(torch.float64).mean(dim=-1)
+    return float(hits) if hits.ndim == 0 else hits.cpu().numpy()

@@ -35,10 +35,10 @@ def check_chain(weights: list[torch.Tensor]) -> None:
     """``ValueError`` if consecutive layers do not compose (``W_{l+1}`` needs ``d_l``
     columns)."""
     for l, (A, B) in enumerate(zip(weights[:-1], weights[1:]), start=1):
-        if B.shape[1] != A.shape[0]:
+        if B.shape[-1] != A.shape[-2]:
             raise ValueError(
                 f"layer {l + 1} has shape {tuple(B.shape)} but layer {l} outputs "
-                f"{A.shape[0]} features: W_{l + 1} needs {A.shape[0]} columns"
+                f"{A.shape[-2]} features: W_{l + 1} needs {A.shape[-2]} columns"
             )
 
 

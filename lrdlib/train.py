@@ -294,25 +294,26 @@ def autograd_objective(
     """``losses.mlp_loss(forward(params, X), targets)`` with gradients from autograd.
 
     forward : ``(params, X (d, B)) -> outputs (K, B)``; for a module, ``lambda p, X:
-        model(X)``.
+        model(X)``. Stacked runs (``adapters.stack_models``) take ``X (S, d, N)`` and
+        targets ``(S, N)``; a minibatch then takes the same columns of every run.
     targets : (K, N) or (N,) labels. batch_size : minibatch SGD (drawn from ``seed``);
         the batch loss
         estimates the full-data loss under ``reduction`` (see ``lrdlib.losses``).
     """
     check_reduction(reduction)
-    n = X.shape[1]
+    n = X.shape[-1]
     if targets.shape[-1] != n:
         raise ValueError(
             f"X has {n} samples (columns) but targets have {targets.shape[-1]}"
         )
     g = check_random_state(seed)
     # samples as rows once, so that a minibatch is a gather of contiguous rows
-    X_rows = X.T.contiguous() if batch_size else None
+    X_rows = X.movedim(-1, 0).contiguous() if batch_size else None
 
     def objective(params):
         if batch_size:
             idx = torch.randperm(n, generator=g)[:batch_size].to(X.device)
-            Xb, Tb = X_rows[idx].T, targets[..., idx]
+            Xb, Tb = X_rows[idx].movedim(0, -1), targets[..., idx]
         else:
             Xb, Tb = X, targets
         scale = n / Xb.shape[1] if reduction == "sum" else 1.0

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from lrdlib import adapters, data, init, losses, measures, models, train
+from lrdlib import adapters, data, init, losses, measures, models, rng, train
 
 
 def _linear_adaptation(d=16, n=40, r=2, seed=0):
@@ -122,3 +122,47 @@ def test_spectral_init_completes_a_matrix():
         record_every=None,
     )
     assert loss.recovery_error(models.end_to_end(run.params)) < 1e-2
+
+
+def test_stacked_runs_take_each_runs_own_steps():
+    W = init.orthogonal_init([12, 10, 10, 4], 1.0, 0, dtype=torch.float64)
+    X = rng.randn(3, 12, 8, seed=1, dtype=torch.float64)
+    y = torch.randint(0, 4, (3, 8), generator=rng.check_random_state(2))
+    for kind in ("lora", "deep"):
+        runs = [
+            adapters.adapted_mlp(W, "gelu", kind, s, rank=2, eps=1e-2) for s in range(3)
+        ]
+        stacked = adapters.stack_models(runs)
+        objective = train.module_objective(stacked, X, y, loss="ce", reduction="mean")
+        train.train(stacked, objective, 1e-2, 30, optimizer="adamw", record_every=None)
+        for s, run in enumerate(runs):
+            alone = train.module_objective(run, X[s], y[s], loss="ce", reduction="mean")
+            train.train(run, alone, 1e-2, 30, optimizer="adamw", record_every=None)
+            for together, by_itself in zip(stacked.parameters(), run.parameters()):
+                torch.testing.assert_close(together[s].detach(), by_itself.detach())
+        accuracies = measures.accuracy(stacked, X[0], y[0])
+        assert accuracies.shape == (3,)
+        assert accuracies[1] == measures.accuracy(runs[1], X[0], y[0])
+    with pytest.raises(ValueError, match="same base weights"):
+        other = init.orthogonal_init([12, 10, 10, 4], 1.0, 5, dtype=torch.float64)
+        adapters.stack_models(
+            [runs[0], adapters.adapted_mlp(other, "gelu", "deep", 0, rank=2)]
+        )
+
+
+def test_factors_applied_to_features_match_the_multiplied_out_weights():
+    W = init.orthogonal_init([12, 10, 10, 4], 1.0, 0, dtype=torch.float64)
+    model = adapters.adapted_mlp(W, "gelu", "deep", 3, rank=4, eps=0.5)
+    X = rng.randn(12, 7, seed=4, dtype=torch.float64)
+    expected = models.mlp_forward(model.weights(), X, "gelu")
+    torch.testing.assert_close(model(X), expected)
+
+
+def test_unobserved_error_is_the_mean_over_hidden_entries():
+    target = torch.arange(6.0).reshape(2, 3)
+    mask = torch.tensor([[1.0, 0.0, 1.0], [0.0, 1.0, 1.0]])
+    completion = losses.Completion(target, mask)
+    guess = target + torch.tensor([[9.0, 1.0, 9.0], [3.0, 9.0, 9.0]])
+    assert completion.unobserved_error(guess) == pytest.approx((1 + 9) / 2)
+    with pytest.raises(ValueError, match="every entry is observed"):
+        losses.Completion(target, torch.ones(2, 3)).unobserved_error(guess)

@@ -81,3 +81,43 @@ def test_bad_input_says_what_is_wrong():
         measures.class_scatter(H, torch.arange(3))
     with pytest.raises(ValueError, match="cannot follow features of size"):
         measures.layer_features([torch.zeros(2, 5), torch.zeros(1, 2)], H)
+
+
+def test_singular_value_rank_counts_singular_values_not_energy():
+    # singular values 4, 2, 1, 1 (sum 8): 95 % of the sum needs all four, while 95 %
+    # of the energy (16 + 4 + 1 + 1 = 22) needs three
+    U = torch.linalg.qr(rng.randn(6, 4, seed=0, dtype=torch.float64))[0]
+    V = torch.linalg.qr(rng.randn(9, 4, seed=1, dtype=torch.float64))[0]
+    H = U @ torch.diag(torch.tensor([4.0, 2.0, 1.0, 1.0], dtype=torch.float64)) @ V.T
+    assert measures.singular_value_rank(H, 0.95) == 4
+    assert measures.singular_value_rank(H, 0.75) == 2  # 6/8 reaches 0.75 exactly
+    # uncentred: a common offset is a direction of its own
+    assert measures.singular_value_rank(torch.ones(5, 20), 0.95) == 1
+    with pytest.raises(ValueError, match="share"):
+        measures.singular_value_rank(H, 1.5)
+
+
+def test_discrimination_uncentred_compares_the_raw_class_means():
+    # two classes with means (1, 1) and (1, -1): uncentred they are orthogonal (cos 0),
+    # centred they point in opposite directions (cos −1)
+    H = torch.tensor([[1.0, 1.0, 1.0, 1.0], [0.9, 1.1, -0.9, -1.1]])
+    labels = torch.tensor([0, 0, 1, 1])
+    assert measures.discrimination(H, labels, centred=False) == pytest.approx(1.0)
+    assert measures.discrimination(H, labels) == pytest.approx(2.0)
+
+
+def test_sgd_probe_separates_separable_features_and_not_random_labels():
+    g = rng.check_random_state(0)
+    labels = torch.arange(300) % 3
+    H = torch.randn(20, 300, generator=g) + 8 * torch.eye(20)[:, labels]
+    shuffled = labels[torch.randperm(300, generator=g)]
+    assert measures.sgd_probe_accuracy(H, labels, epochs=20, lr=1e-2) == 1.0
+    noise = torch.randn(20, 300, generator=g)
+    assert measures.sgd_probe_accuracy(noise, shuffled, epochs=20, lr=1e-2) < 0.6
+    # stacked feature sets give one accuracy each, the same as one at a time
+    both = measures.sgd_probe_accuracy(torch.stack([H, noise]), labels, epochs=5)
+    assert both[0] == measures.sgd_probe_accuracy(H, labels, epochs=5)
+    with pytest.raises(ValueError, match="one label per column"):
+        measures.sgd_probe_accuracy(H, labels[:10])
+    with pytest.raises(FloatingPointError, match="smaller step"):
+        measures.sgd_probe_accuracy(1e3 * H, labels, epochs=2, lr=1.0)

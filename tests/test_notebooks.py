@@ -40,9 +40,10 @@ SMALL = {
     "hybrid_networks": {"SEED": 1, "N_SAMPLES": 2500, "DEPTHS": [5, 7], "STEPS": 300},
     "deep_lora": {
         "SEED": 1,
-        "N_SEEDS": 3,
-        "SHOTS": [16, 64],
-        "RANKS": [4, 8, 16],
+        "N_SEEDS": 10,
+        "SHOTS": [16, 256],
+        "RANKS": [8, 64],
+        "N_WIDE_SEEDS": 3,
         "MC_D": 40,
     },
     "progressive_separation": {
