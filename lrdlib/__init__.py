@@ -15,6 +15,7 @@ One module per concept; chapters call ``lrdlib.<module>.<function>``:
 - ``subspaces``: the gradient subspace at initialisation and bases built from it
 - ``measures``: angles, energy fractions, ranks, class separation, accuracy
 - ``theory``: mode dynamics and the ρ recursions
+- ``track``: where any ``torch.nn.Module``'s weight updates lie, over its own training
 - ``plots``, ``widgets``, ``exercises``, ``benchmarks``: figures, sliders, checkers,
     timings
 
@@ -39,6 +40,7 @@ from . import (  # noqa: E402
     rng,
     subspaces,
     theory,
+    track,
     train,
     vision,
     widgets,
@@ -59,6 +61,7 @@ __all__ = [
     "rng",
     "subspaces",
     "theory",
+    "track",
     "train",
     "vision",
     "widgets",

@@ -1,0 +1,159 @@
+"""lrdlib.track on models trained with a plain torch.optim loop (no lrdlib.train)."""
+
+import math
+
+import pytest
+import torch
+
+from lrdlib import track
+
+
+def sgd_steps(model, inputs, targets, n_steps, lr=0.05):
+    """A user's own loop: cross-entropy, SGD, recording every 5 steps."""
+    tracker = track.UpdateTracker(model, rank=3)
+    optimiser = torch.optim.SGD(model.parameters(), lr=lr)
+    for step in range(n_steps + 1):
+        if step % 5 == 0:
+            tracker.record(step)
+        loss = torch.nn.functional.cross_entropy(model(inputs), targets)
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+    return tracker
+
+
+def check_frame(frame, names, n_records):
+    assert list(frame["layer"].unique()) == names
+    assert len(frame) == n_records * len(names)
+    first, later = frame[frame.step == 0], frame[frame.step > 0]
+    assert (first["relative_change"] == 0).all() and first["top_share"].isna().all()
+    assert (later["relative_change"] > 0).all()
+    assert later["top_share"].between(0, 1 + 1e-12).all()
+    assert later["chance_share"].between(0, 1).all()
+    assert (later["stable_rank"] >= 1 - 1e-9).all()
+    # the second non-zero record has angles to the first, in [0, π/2]
+    angles = frame[frame.step >= 10][["angle_left", "angle_right"]]
+    assert angles.notna().all().all() and (angles <= math.pi / 2 + 1e-9).all().all()
+
+
+def test_an_mlp(device):
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(
+        torch.nn.Linear(20, 32), torch.nn.GELU(), torch.nn.Linear(32, 4)
+    ).to(device)
+    X, y = torch.randn(64, 20, device=device), torch.randint(0, 4, (64,), device=device)
+    tracker = sgd_steps(model, X, y, 20)
+    frame = tracker.frame()
+    check_frame(frame, ["0.weight", "2.weight"], 5)
+    assert tuple(frame.iloc[0][["rows", "cols"]]) == (32, 20)
+    # the classifier's gradient has rank ≤ K − 1 = 3: its update lies in 3 directions
+    last = frame[(frame.layer == "2.weight") & (frame.step == 20)].iloc[0]
+    assert last["top_share"] == pytest.approx(1, abs=1e-9)
+
+
+def test_a_cnn_reports_kernels_as_out_by_in_k_k():
+    torch.manual_seed(1)
+    model = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 6, 3),
+        torch.nn.ReLU(),
+        torch.nn.Flatten(),
+        torch.nn.Linear(6 * 6 * 6, 3),
+    )
+    X, y = torch.randn(16, 1, 8, 8), torch.randint(0, 3, (16,))
+    frame = sgd_steps(model, X, y, 10).frame()
+    check_frame(frame, ["0.weight", "3.weight"], 3)
+    conv = frame[frame.layer == "0.weight"].iloc[0]
+    assert (conv["rows"], conv["cols"]) == (6, 9)
+
+
+class Encoder(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        layer = torch.nn.TransformerEncoderLayer(16, 2, 32, dropout=0.0)
+        self.encoder = torch.nn.TransformerEncoder(layer, 1, enable_nested_tensor=False)
+        self.head = torch.nn.Linear(16, 3)
+
+    def forward(self, x):
+        return self.head(self.encoder(x).mean(dim=0))
+
+
+def test_a_transformer_splits_attention_into_query_key_value():
+    torch.manual_seed(2)
+    model = Encoder()
+    X, y = torch.randn(5, 8, 16), torch.randint(0, 3, (8,))
+    frame = sgd_steps(model, X, y, 10).frame()
+    names = list(frame["layer"].unique())
+    attention = "encoder.layers.0.self_attn"
+    assert names[:4] == [f"{attention}.{p}" for p in ("q", "k", "v")] + [
+        f"{attention}.out_proj.weight"
+    ]
+    assert {"encoder.layers.0.linear1.weight", "head.weight"} <= set(names)
+    check_frame(frame, names, 3)
+    q = frame[frame.layer == f"{attention}.q"].iloc[0]
+    assert (q["rows"], q["cols"]) == (16, 16)
+
+
+def test_planted_updates_give_the_shares_they_should():
+    torch.manual_seed(3)
+    model = torch.nn.Sequential(torch.nn.Linear(64, 64, bias=False))
+    tracker = track.UpdateTracker(model, rank=2)
+    W0 = model[0].weight.detach().clone()
+    U = torch.linalg.qr(torch.randn(64, 2))[0]
+    V = torch.linalg.qr(torch.randn(64, 2))[0]
+    with torch.no_grad():
+        model[0].weight.copy_(W0 + U @ torch.diag(torch.tensor([3.0, 1.0])) @ V.T)
+    tracker.record(1)
+    # the same subspace rotated by a known angle on the left
+    theta = 0.3
+    W_perp = torch.linalg.qr(torch.cat([U, torch.randn(64, 1)], dim=1))[0][:, 2:]
+    turned = U.clone()
+    turned[:, 1] = math.cos(theta) * U[:, 1] + math.sin(theta) * W_perp[:, 0]
+    with torch.no_grad():
+        model[0].weight.copy_(W0 + turned @ torch.diag(torch.tensor([3.0, 1.0])) @ V.T)
+    tracker.record(2)
+    with torch.no_grad():
+        model[0].weight.copy_(W0 + torch.randn(64, 64))
+    tracker.record(3)
+    frame = tracker.frame().set_index("step")
+    assert frame.loc[1, "top_share"] == pytest.approx(1, abs=1e-12)
+    assert frame.loc[1, "stable_rank"] == pytest.approx(10 / 9)
+    assert frame.loc[2, "angle_left"] == pytest.approx(theta, abs=1e-6)
+    assert frame.loc[2, "angle_right"] == pytest.approx(0, abs=1e-6)
+    # a Gaussian update has no preferred directions: its share is the chance share
+    assert frame.loc[3, "top_share"] == pytest.approx(
+        frame.loc[3, "chance_share"], abs=0.03
+    )
+
+
+def test_layers_filter_and_bad_input():
+    model = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.Linear(4, 2))
+    assert track.UpdateTracker(model, 1, layers=["1.weight"]).names == ["1.weight"]
+    assert track.UpdateTracker(model, 1, layers=lambda n: n.startswith("0")).names == [
+        "0.weight"
+    ]
+    with pytest.raises(ValueError, match="choose among"):
+        track.UpdateTracker(model, 1, layers=["2.weight"])
+    with pytest.raises(ValueError, match="no Linear"):
+        track.UpdateTracker(torch.nn.ReLU(), 1)
+    with pytest.raises(ValueError, match="rank must be"):
+        track.UpdateTracker(model, 0)
+
+
+def test_the_randomised_svd_of_a_large_update_agrees_with_the_exact_one():
+    torch.manual_seed(4)
+    model = torch.nn.Sequential(torch.nn.Linear(300, 200, bias=False))
+    fast = track.UpdateTracker(model, rank=5)
+    exact = track.UpdateTracker(model, rank=5, exact=True)
+    U = torch.linalg.qr(torch.randn(200, 200))[0]
+    V = torch.linalg.qr(torch.randn(300, 200))[0]
+    spectrum = torch.logspace(0, -4, 200)  # a decaying spectrum, as updates have
+    for step in (1, 2):
+        with torch.no_grad():
+            model[0].weight.add_(U @ torch.diag(spectrum) @ V.T)
+            U = torch.linalg.qr(U + 0.05 * torch.randn(200, 200))[0]
+        fast.record(step)
+        exact.record(step)
+    a, b = fast.frame(), exact.frame()
+    for column in ("top_share", "stable_rank", "angle_left", "angle_right"):
+        expected = pytest.approx(b[column].to_numpy(), rel=1e-3, nan_ok=True)
+        assert a[column].to_numpy() == expected
