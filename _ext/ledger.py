@@ -287,7 +287,11 @@ def compute(row: Row, glued: dict) -> Result:
         verdict = "partly"
     else:
         verdict = row.if_not_met
-    return Result(row, values, verdict, row.measured.format(**values))
+    shown = {
+        k: {True: "yes", False: "no"}.get(v, v) if isinstance(v, bool) else v
+        for k, v in values.items()
+    }
+    return Result(row, values, verdict, row.measured.format(**shown))
 
 
 def compute_all(ledger: Ledger, executed: Path) -> list[Result]:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from docutils import nodes
 from docutils.parsers.rst import Directive
-from ledger import REPRODUCED, VERDICTS, LedgerError, compute, glued_numbers, load
+from ledger import REPRODUCED, LedgerError, compute, glued_numbers, load
 from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
@@ -83,13 +83,24 @@ def _section_ids(env, docname: str) -> dict[str, str]:
 
 
 def _count_line(verdicts: list[str]) -> str:
+    """E.g. "34 of 44 attempted results reproduced (16 in the paper's setting, 18 at
+    smaller scale), 8 partly, 2 not reproduced; 18 of 62 not attempted"."""
     attempted = [v for v in verdicts if v != "not attempted"]
     n = sum(v in REPRODUCED for v in attempted)
-    rest = ", ".join(
-        f"{verdicts.count(v)} {v}" for v in VERDICTS[2:] if verdicts.count(v)
-    )
-    line = f"{n} of {len(attempted)} attempted results reproduced"
-    return f"{line} ({rest})" if rest else line
+    noun = "result" if len(attempted) == 1 else "results"
+    line = f"{n} of {len(attempted)} attempted {noun} reproduced"
+    same, smaller = (attempted.count(v) for v in REPRODUCED)
+    if same and smaller:
+        line += f" ({same} in the paper's setting, {smaller} at smaller scale)"
+    elif smaller:
+        line += " (at smaller scale)"
+    for v in ("partly", "not reproduced"):
+        if attempted.count(v):
+            line += f", {attempted.count(v)} {v}"
+    skipped = len(verdicts) - len(attempted)
+    if skipped:
+        line += f"; {skipped} of {len(verdicts)} not attempted"
+    return line
 
 
 def fill_report(app, doctree, docname) -> None:
@@ -164,7 +175,11 @@ def fill_report(app, doctree, docname) -> None:
                 )
             else:
                 book = _paragraph(f"Not attempted: {row.why}")
-            claim = _paragraph(nodes.strong("", row.source), f": {row.claim}")
+            source = nodes.strong()
+            source.extend(_inline(row.source))
+            claim = _paragraph(
+                source, f": {row.claim} ", nodes.emphasis("", f"[{row.id}]")
+            )
             paper_value = _paragraph(
                 row.paper_value, nodes.emphasis("", f" ({row.paper_value_from})")
             )

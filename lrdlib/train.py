@@ -106,12 +106,14 @@ def make_optimizer(
     momentum: float = 0.9,
     weight_decay: float = 0.0,
     lr_scales: list[float] | None = None,
+    adam_eps: float = 1e-8,
 ) -> torch.optim.Optimizer:
     """A ``torch.optim`` optimiser over ``params``, step ``lr · lr_scales[i]`` each.
 
     optimizer : ``"gd"`` (``W ← W − η(∇ℓ + λW)``), ``"momentum"`` (heavy-ball with
         ``momentum``), ``"adam"``, ``"adamw"`` (decoupled weight decay), ``"rmsprop"``.
     lr_scales : one multiplier per tensor; 0 freezes it. Default all 1.
+    adam_eps : the ε that Adam and AdamW add to the root of the second moment.
     """
     scales = _check_scales(lr_scales, len(params))
     by_scale: dict[float, list[torch.Tensor]] = {}  # one group per multiplier
@@ -123,15 +125,15 @@ def make_optimizer(
         beta = momentum if optimizer == "momentum" else 0.0
         return torch.optim.SGD(groups, lr=lr, momentum=beta, weight_decay=weight_decay)
     if optimizer == "adam":
-        return torch.optim.Adam(groups, lr=lr, weight_decay=weight_decay)
+        return torch.optim.Adam(groups, lr=lr, weight_decay=weight_decay, eps=adam_eps)
     if optimizer == "adamw":
-        return torch.optim.AdamW(groups, lr=lr, weight_decay=weight_decay)
+        return torch.optim.AdamW(groups, lr=lr, weight_decay=weight_decay, eps=adam_eps)
     if optimizer == "rmsprop":
         return torch.optim.RMSprop(groups, lr=lr, weight_decay=weight_decay)
     raise ValueError(f"unknown optimizer {optimizer!r}: use one of {OPTIMIZERS}")
 
 
-def _updater(tensors, optimizer, lr, momentum, weight_decay, lr_scales):
+def _updater(tensors, optimizer, lr, momentum, weight_decay, lr_scales, adam_eps):
     """``update(grads)``: one step of ``make_optimizer``'s rule on ``tensors``, in
     place.
 
@@ -158,7 +160,9 @@ def _updater(tensors, optimizer, lr, momentum, weight_decay, lr_scales):
 
         return update
 
-    opt = make_optimizer(tensors, optimizer, lr, momentum, weight_decay, lr_scales)
+    opt = make_optimizer(
+        tensors, optimizer, lr, momentum, weight_decay, lr_scales, adam_eps
+    )
 
     def update(grads):
         for p, g in zip(tensors, grads):
@@ -186,6 +190,7 @@ def train(
     momentum: float = 0.9,
     weight_decay: float = 0.0,
     lr_scales: list[float] | None = None,
+    adam_eps: float = 1e-8,
     tol: float | None = None,
     recorders: dict[str, Callable[[Step], Any]] | None = None,
     record_every: int | None = 1,
@@ -198,7 +203,8 @@ def train(
         ``torch.nn.Module``
         (its trainable parameters are trained in place, as ``torch.optim`` does).
     objective : ``objective(params) -> (loss value, [gradient per tensor])``.
-    lr, optimizer, momentum, weight_decay, lr_scales : see ``make_optimizer``. The
+    lr, optimizer, momentum, weight_decay, lr_scales, adam_eps : see
+        ``make_optimizer``. The
         recorded loss
         includes the weight-decay term ``λ/2 Σ‖W‖²``.
     tol : stop as soon as the loss is ``≤ tol`` (``History.converged_step``).
@@ -212,7 +218,9 @@ def train(
     if lr <= 0 or n_steps < 0:
         raise ValueError(f"need lr > 0 and n_steps ≥ 0, got lr={lr}, n_steps={n_steps}")
     tensors = _trainable(params)
-    update = _updater(tensors, optimizer, lr, momentum, weight_decay, lr_scales)
+    update = _updater(
+        tensors, optimizer, lr, momentum, weight_decay, lr_scales, adam_eps
+    )
     recorders = recorders or {}
     records = {name: [] for name in recorders}
     losses, steps, converged, spent = [], [], None, 0.0
