@@ -180,6 +180,8 @@ def stack_models(models: list[AdaptedMLP]) -> AdaptedMLP:
     exactly the steps it would take alone. Train it on inputs ``(S, d_0, N)``: run
     ``s`` sees ``X[s]``.
     """
+    if not models:
+        raise ValueError("stack_models needs at least one model to stack")
     first = models[0]
     for m in models[1:]:
         same = all(torch.equal(a, b) for a, b in zip(m.base(), first.base()))

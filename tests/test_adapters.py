@@ -143,6 +143,8 @@ def test_stacked_runs_take_each_runs_own_steps():
         accuracies = measures.accuracy(stacked, X[0], y[0])
         assert accuracies.shape == (3,)
         assert accuracies[1] == measures.accuracy(runs[1], X[0], y[0])
+    with pytest.raises(ValueError, match="at least one model"):
+        adapters.stack_models([])
     with pytest.raises(ValueError, match="same base weights"):
         other = init.orthogonal_init([12, 10, 10, 4], 1.0, 5, dtype=torch.float64)
         adapters.stack_models(
