@@ -33,7 +33,7 @@ import torch
 
 import lrdlib
 from lrdlib import adapters, data, init, losses, models, train
-from lrdlib.benchmarks import device_and_name, median_time
+from lrdlib.book.benchmarks import device_and_name, median_time
 
 RANK, DEPTH, EPS, GAMMA, LR, BATCH = 8, 3, 1e-3, 1.0, 1e-3, 256
 MC = {"d": 100, "r": 5, "p": 0.3, "depth": 3, "eps": 1e-2, "lr": 0.5, "tol": 1e-9}
@@ -95,7 +95,7 @@ def completion_runs(seed: int) -> list[dict]:
         start = time.perf_counter()
         run = train.train(
             chain,
-            train.dln_objective(loss),
+            models.dln_objective(loss),
             MC["lr"],
             MC_MAX_STEPS,
             tol=MC["tol"],

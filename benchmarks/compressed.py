@@ -4,7 +4,7 @@ For each width d: seconds per iteration (median of short runs after a warm-up),
 FLOPs per iteration, iterations and seconds to reach loss ≤ tol, and the one-off setup
 of the compression, all measured in this run. The narrow network is the papers'
 baseline: an ordinary network d → 2r → … → 2r → d, every layer ε-orthogonal, all layers
-at the full step. The protocol lives in ``lrdlib.benchmarks.compressed_vs_wide``.
+at the full step. The protocol lives in ``lrdlib.book.benchmarks.compressed_vs_wide``.
 
     python benchmarks/compressed.py [--widths 128 256 512 1024] [--rank 5] [--tol 1e-9]
 """
@@ -16,7 +16,7 @@ import argparse
 import torch
 
 import lrdlib
-from lrdlib.benchmarks import compressed_vs_wide
+from lrdlib.book.benchmarks import compressed_vs_wide
 
 
 def main() -> None:

@@ -56,7 +56,7 @@ def bench(d: int, depth: int, dtype, repeats: int) -> dict:
             closed_form_step()
         models.dln_gradients(weights, loss)
 
-    objective = train.dln_objective(loss)
+    objective = models.dln_objective(loss)
 
     def loop_steps():
         train.train(weights, objective, lr, n_loop - 1, record_every=None)

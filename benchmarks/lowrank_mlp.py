@@ -31,7 +31,7 @@ import torch
 
 import lrdlib
 from lrdlib import data, init, measures, models, subspaces, train
-from lrdlib.benchmarks import device_and_name, median_time
+from lrdlib.book.benchmarks import device_and_name, median_time
 
 DEPTH, ACT, LR, BATCH, SEED = 4, "gelu", 0.2, 256, 0
 KINDS = ("full", "rank 2K", "rank 4K")
@@ -45,7 +45,7 @@ def build(kind: str, width: int, device: str):
     if kind == "full":
         return split, models.DenseMLP(W0, ACT)
     X, y = split.X_train, split.y_train
-    _, G0 = train.mlp_objective(X, y, ACT, loss="ce", reduction="mean")(W0)
+    _, G0 = models.mlp_objective(X, y, ACT, loss="ce", reduction="mean")(W0)
     k = split.n_classes * (1 if kind == "rank 2K" else 2)
     return split, models.low_rank_model(W0, subspaces.gradient_bases(W0, G0, k), ACT)
 

@@ -17,7 +17,7 @@ import torch
 
 import lrdlib
 from lrdlib import track
-from lrdlib.benchmarks import device_and_name, median_time
+from lrdlib.book.benchmarks import device_and_name, median_time
 
 INPUTS, CLASSES, BATCH = 784, 10, 256
 

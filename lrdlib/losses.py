@@ -48,7 +48,7 @@ class Regression:
     phi_sq: float = field(init=False)  # ‖Φ‖_F², cached: it enters every loss value
 
     def __post_init__(self):
-        self.phi_sq = float((self.phi * self.phi).sum())
+        self.phi_sq = float((self.phi.double() ** 2).sum())  # float64: see ``value``
 
     @classmethod
     def from_data(
@@ -70,13 +70,13 @@ class Regression:
             rounding_tol(X.dtype, X.shape[0]) if whitened_tol is None else whitened_tol
         )
         gram = None if error <= tol else X @ X.T
-        return cls(Y @ X.T, gram, float((Y * Y).sum()))
+        return cls(Y @ X.T, gram, float((Y.double() ** 2).sum()))
 
     @classmethod
     def from_target(cls, phi: torch.Tensor) -> Regression:
         """Whitened regression onto ``Φ`` (for example ``X = I``, ``Y = Φ``): loss ``½‖P
         − Φ‖²``."""
-        return cls(phi, None, float((phi * phi).sum()))
+        return cls(phi, None, float((phi.double() ** 2).sum()))
 
     def grad(self, P: torch.Tensor) -> torch.Tensor:
         """``∂ℓ/∂P = P C − Φ``, shape ``(d_y, d)``."""
@@ -88,13 +88,17 @@ class Regression:
         return (P if self.gram is None else P @ self.gram) - self.phi
 
     def value(self, P: torch.Tensor, grad: torch.Tensor) -> float:
-        """Loss at ``P`` given ``grad = self.grad(P)`` (reused, so no extra product)."""
+        """Loss at ``P`` given ``grad = self.grad(P)`` (reused, so no extra product).
+
+        Never below zero: the constant ``‖Y‖² − ‖Φ‖²`` is at least 0 (Bessel: ``Φ`` is
+        ``Y`` projected, or a projection of it), so it is summed in float64 and a
+        rounding below 0 is clipped; so is the value of the general form.
+        """
         if self.gram is None:
             # ‖grad‖² through a norm: no (d_y, d) temporary, which matters at d ≳ 500
-            return 0.5 * float(torch.linalg.vector_norm(grad)) ** 2 + 0.5 * (
-                self.y_sq - self.phi_sq
-            )
-        return 0.5 * float((P * (grad - self.phi)).sum()) + 0.5 * self.y_sq
+            constant = max(0.0, self.y_sq - self.phi_sq)
+            return 0.5 * float(torch.linalg.vector_norm(grad)) ** 2 + 0.5 * constant
+        return max(0.0, 0.5 * float((P * (grad - self.phi)).sum()) + 0.5 * self.y_sq)
 
 
 @dataclass

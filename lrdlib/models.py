@@ -13,12 +13,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 from .activations import Activation, activation
 from .losses import Regression
 from .precision import loose_tol
 from .subspaces import check_rank, gradient_subspace
+from .train import Objective, Step, autograd_objective
 
 # Deep linear networks
 
@@ -394,3 +396,42 @@ def spectral_compress(
     eye = torch.eye(rank_hat, dtype=surrogate.dtype, device=surrogate.device)
     inner = [eps * eye for _ in range(depth - 2)]
     return CompressedDLN(eps * Vh[:rank_hat].T, eps * U[:, :rank_hat], inner)
+
+
+# Objectives: each model's loss and gradients for ``train.train``
+
+
+def dln_objective(loss) -> Objective:
+    """A deep linear network on ``loss`` (``Regression`` or ``Completion``), closed-form
+    gradients."""
+
+    def objective(weights):
+        return dln_gradients(weights, loss)
+
+    return objective
+
+
+def two_layer_objective(W2, X, Y, act: Activation | str) -> Objective:
+    """``½‖W_2 φ(W_1 X) − Y‖²`` over ``[W_1]`` with ``W_2`` fixed, closed-form
+    gradient."""
+
+    def objective(params):
+        value, G1 = two_layer_gradient(params[0], W2, X, Y, act)
+        return value, [G1]
+
+    return objective
+
+
+def mlp_objective(X, targets, act: Activation | str, **kw) -> Objective:
+    """``autograd_objective`` of the deep MLP ``models.mlp_forward`` over its weight
+    list."""
+    return autograd_objective(lambda p, Xb: mlp_forward(p, Xb, act), X, targets, **kw)
+
+
+# Recorders
+
+
+def product_singular_values(state: Step) -> np.ndarray:
+    """Singular values of the end-to-end matrix ``W_L ⋯ W_1``."""
+    check_chain(state.params)
+    return torch.linalg.svdvals(end_to_end(state.params)).cpu().numpy()

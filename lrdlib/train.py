@@ -3,14 +3,16 @@
     history = train(params, objective, lr, n_steps, optimizer="gd", recorders={...})
 
 ``objective(params) -> (value, grads)`` gives the loss at the current parameters and its
-gradients. The closed-form objectives (``dln_objective``, ``two_layer_objective``) are
-the fast path of the theory chapters; ``autograd_objective`` covers every ``torch``
-model, full-batch or minibatch. The update is a ``torch.optim`` optimiser
-(``make_optimizer``): plain GD, heavy-ball momentum, Adam, AdamW or RMSProp, with
-per-tensor step multipliers (0 freezes a tensor). Recorders are functions of a ``Step``
-(the step number, parameters, gradients and loss), called every ``record_every`` steps
-and at the last one; their results are kept in ``History.records``. A diverging run
-stops with a ``DivergenceError`` that names the step, the loss and a smaller step.
+gradients. Each model in ``lrdlib.models`` has its objective beside it
+(``models.dln_objective``, the closed-form fast path of the theory chapters;
+``models.two_layer_objective``; ``models.mlp_objective``); ``autograd_objective`` here
+covers every ``torch`` model, full-batch or minibatch. The update is a ``torch.optim``
+optimiser (``make_optimizer``): plain GD, heavy-ball momentum, Adam, AdamW or RMSProp,
+with per-tensor step multipliers (0 freezes a tensor). Recorders are functions of a
+``Step`` (the step number, parameters, gradients and loss), called every
+``record_every`` steps and at the last one; their results are kept in
+``History.records``. A diverging run stops with a ``DivergenceError`` that names the
+step, the loss and a smaller step.
 """
 
 from __future__ import annotations
@@ -24,15 +26,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from .activations import Activation
 from .losses import check_reduction, mlp_loss
-from .models import (
-    check_chain,
-    dln_gradients,
-    end_to_end,
-    mlp_forward,
-    two_layer_gradient,
-)
 from .rng import Seed, check_random_state
 
 Objective = Callable[[list[torch.Tensor]], tuple[float, list[torch.Tensor]]]
@@ -269,27 +263,6 @@ def train(
 # Objectives
 
 
-def dln_objective(loss) -> Objective:
-    """A deep linear network on ``loss`` (``Regression`` or ``Completion``), closed-form
-    gradients."""
-
-    def objective(weights):
-        return dln_gradients(weights, loss)
-
-    return objective
-
-
-def two_layer_objective(W2, X, Y, act: Activation | str) -> Objective:
-    """``½‖W_2 φ(W_1 X) − Y‖²`` over ``[W_1]`` with ``W_2`` fixed, closed-form
-    gradient."""
-
-    def objective(params):
-        value, G1 = two_layer_gradient(params[0], W2, X, Y, act)
-        return value, [G1]
-
-    return objective
-
-
 def autograd_objective(
     forward: Callable[[list[torch.Tensor], torch.Tensor], torch.Tensor],
     X: torch.Tensor,
@@ -336,12 +309,6 @@ def autograd_objective(
     return objective
 
 
-def mlp_objective(X, targets, act: Activation | str, **kw) -> Objective:
-    """``autograd_objective`` of the deep MLP ``models.mlp_forward`` over its weight
-    list."""
-    return autograd_objective(lambda p, Xb: mlp_forward(p, Xb, act), X, targets, **kw)
-
-
 def module_objective(model: torch.nn.Module, X, targets, **kw) -> Objective:
     """``autograd_objective`` for a module trained in place (pass the module itself to
     ``train``)."""
@@ -369,12 +336,6 @@ def right_singular_vectors(state: Step) -> list[np.ndarray]:
         torch.linalg.svd(W, full_matrices=False)[2].T.cpu().numpy()
         for W in state.params
     ]
-
-
-def product_singular_values(state: Step) -> np.ndarray:
-    """Singular values of the end-to-end matrix ``W_L ⋯ W_1``."""
-    check_chain(state.params)
-    return torch.linalg.svdvals(end_to_end(state.params)).cpu().numpy()
 
 
 def snapshot(state: Step) -> list[torch.Tensor]:

@@ -5,9 +5,9 @@ Every model maps ``X (side², N)``, images as columns as ``lrdlib.data`` stores 
 outputs ``(K, N)``, so ``train.module_objective`` and ``measures.accuracy`` apply
 unchanged. The four classifiers share one head, ``features → m → m → K``: the
 **penultimate layer** is the ``m × m`` weight just before the classifier, the layer of
-the talk's figure. ``weight_matrices`` lists every weight as a matrix (a convolution
-kernel as ``out × in·k·k``), named by where it sits. Every model follows ``device`` and
-``dtype`` like the rest of lrdlib (``model.to(device, dtype)``).
+the talk's figure; ``track.weight_matrices`` lists every weight as a matrix (a
+convolution kernel as ``out × in·k·k``), named by where it sits. Every model follows
+``device`` and ``dtype`` like the rest of lrdlib (``model.to(device, dtype)``).
 """
 
 from __future__ import annotations
@@ -164,23 +164,6 @@ def _build(architecture, side, n_classes, width, channels, patch, dim, blocks, h
     body += [TransformerBlock(dim, heads, 2 * dim) for _ in range(blocks)]
     body.append(MeanToken(dim))
     return ImageClassifier(side, body, _head(dim, width, n_classes, nn.GELU))
-
-
-def weight_matrices(model: nn.Module) -> dict[str, torch.Tensor]:
-    """Every weight of ``model`` as a matrix, by parameter name: linear layers as they
-    are, convolutions as ``out × in·k·k``, the attention's input projection split into
-    its query, key and value matrices. Biases, norms and embeddings are left out."""
-    out = {}
-    for name, p in model.named_parameters():
-        if p.ndim < 2 or "position" in name:
-            continue
-        W = p.detach().reshape(p.shape[0], -1)
-        if name.endswith("in_proj_weight"):
-            for part, block in zip("qkv", W.chunk(3)):
-                out[name.replace("in_proj_weight", f"{part}_proj")] = block
-        else:
-            out[name] = W
-    return out
 
 
 def penultimate(model: ImageClassifier) -> torch.Tensor:

@@ -115,7 +115,7 @@ def test_spectral_init_completes_a_matrix():
     net = models.spectral_compress(mask * Y / p, 2 * r, 3, 1e-2)
     run = train.train(
         net.layers(),
-        train.dln_objective(loss),
+        models.dln_objective(loss),
         0.5,
         3000,
         lr_scales=net.lr_scales(2.0),

@@ -78,7 +78,7 @@ def test_train_step_matches_torch_optimizer(optimizer, momentum):
     Y = torch.randn(2, 10, generator=g, dtype=torch.float64)
     weights = init.orthogonal_init([4, 4, 2], 0.8, seed=6)
     lr, wd = 0.01, 0.1
-    objective = train.dln_objective(losses.Regression.from_data(X, Y))
+    objective = models.dln_objective(losses.Regression.from_data(X, Y))
     hist = train.train(
         weights,
         objective,
@@ -111,11 +111,11 @@ def test_history_records_losses_and_singular_values():
     recorders = {
         "sv": train.singular_values,
         "right": train.right_singular_vectors,
-        "product": train.product_singular_values,
+        "product": models.product_singular_values,
     }
     W0 = init.orthogonal_init([8] * 4, 0.5, seed=1)
     h = train.train(
-        W0, train.dln_objective(loss), 0.05, 30, record_every=10, recorders=recorders
+        W0, models.dln_objective(loss), 0.05, 30, record_every=10, recorders=recorders
     )
     assert h.loss.shape == (31,) and list(h.steps) == [0, 10, 20, 30]
     assert h.series("sv", 0).shape == (4, 8) and h.series("right", 2).shape == (4, 8, 8)
@@ -133,7 +133,7 @@ def test_tolerance_stops_early():
     )
     W0 = init.orthogonal_init([6, 6, 6], 0.5, seed=0)
     h = train.train(
-        W0, train.dln_objective(loss), 0.2, 5000, tol=1e-6, record_every=None
+        W0, models.dln_objective(loss), 0.2, 5000, tol=1e-6, record_every=None
     )
     assert h.converged_step is not None and h.converged_step < 5000
     assert h.loss[-1] <= 1e-6 < h.loss[-2]
@@ -147,7 +147,7 @@ def test_divergence_raises_with_advice():
     ):
         train.train(
             init.orthogonal_init([5, 5, 5], 1.0, seed=0),
-            train.dln_objective(loss),
+            models.dln_objective(loss),
             1.0,
             100,
         )
@@ -156,7 +156,7 @@ def test_divergence_raises_with_advice():
 def test_bad_shapes_raise():
     with pytest.raises(ValueError, match="needs 3 columns"):
         train.train(
-            [torch.zeros(3, 4), torch.zeros(2, 5)], train.dln_objective(None), 0.1, 1
+            [torch.zeros(3, 4), torch.zeros(2, 5)], models.dln_objective(None), 0.1, 1
         )
     with pytest.raises(ValueError, match="same N"):
         losses.Regression.from_data(torch.zeros(3, 4), torch.zeros(2, 5))
@@ -169,7 +169,7 @@ def test_bad_shapes_raise():
         loss = losses.Regression.from_target(torch.eye(4, dtype=torch.float64))
         train.train(
             init.orthogonal_init([4, 4], 1.0, seed=0),
-            train.dln_objective(loss),
+            models.dln_objective(loss),
             0.1,
             1,
             optimizer="lbfgs",

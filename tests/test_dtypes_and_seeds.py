@@ -19,7 +19,7 @@ def test_law_of_parsimony_in_both_dtypes(dtype, device):
     d, r, L, eps, lr, n = 16, 2, 3, 1.0, 1 / 500, 30
     target = data.low_rank_target(d, d, r, seed=0, dtype=dtype).to(device)
     W0 = init.orthogonal_init([d] * (L + 1), eps, seed=1, dtype=dtype, device=device)
-    objective = train.dln_objective(losses.Regression.from_target(target))
+    objective = models.dln_objective(losses.Regression.from_target(target))
     h = train.train(W0, objective, lr, n, recorders={"sv": train.singular_values})
     assert h.params[0].dtype == dtype and h.params[0].device.type == device.type
     rho = theory.rho_square(eps, lr, n, L)
@@ -69,7 +69,7 @@ def test_dense_mlp_and_gradient_subspace_in_float32():
     W0 = init.orthogonal_init([6, 8, 3], 1.0, seed=0, dtype=torch.float32)
     X = rng.randn(6, 12, seed=1, dtype=torch.float32)
     y = torch.arange(12) % 3
-    _, G0 = train.mlp_objective(X, y, "gelu", loss="ce", reduction="mean")(W0)
+    _, G0 = models.mlp_objective(X, y, "gelu", loss="ce", reduction="mean")(W0)
     U, V = subspaces.gradient_subspace(W0[0], G0[0], 1)
     assert U.dtype == V.dtype == torch.float32
     assert measures.energy_fraction(G0[0] @ V @ V.T, V) == pytest.approx(1.0, abs=1e-5)
@@ -96,7 +96,7 @@ def test_learning_time_and_middle_spread():
 
 def test_optimizers_and_frozen_tensors():
     W0 = init.orthogonal_init([4, 4, 4], 0.5, seed=0)
-    objective = train.dln_objective(
+    objective = models.dln_objective(
         losses.Regression.from_target(torch.eye(4).double())
     )
     h = train.train(W0, objective, 0.1, 5, lr_scales=[0.0, 1.0])

@@ -2,7 +2,8 @@
 
 import torch
 
-from lrdlib import exercises, losses, models, rng
+from lrdlib import losses, models, rng
+from lrdlib.book import exercises
 
 
 def test_gradient_checker():

@@ -55,7 +55,7 @@ def test_install_cell_installs_from_the_configured_source(monkeypatch):
             "pip",
             "install",
             "--quiet",
-            "lrdlib @ git+" + EXAMPLE_URL + "@main",
+            "lrdlib[notebooks] @ git+" + EXAMPLE_URL + "@main",
         ]
     ]
     assert namespace["lrdlib"] is real
@@ -75,7 +75,8 @@ def test_set_repository_writes_one_block_and_matching_cells(tmp_path):
             set_repository.configured_source(text), notebooks
         )
     assert text.count(set_repository.MARKER) == 1
-    assert set_repository.configured_source(text) == f"lrdlib @ git+{EXAMPLE_URL}@main"
+    expected = f"lrdlib[notebooks] @ git+{EXAMPLE_URL}@main"
+    assert set_repository.configured_source(text) == expected
     assert set_repository.problems(text, notebooks) == []
     assert set_repository.problems(
         set_repository.CONFIG.read_text(), notebooks

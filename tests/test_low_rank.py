@@ -15,7 +15,7 @@ def problem():
     split = data.load("mixture", seed=0, n_samples=300, n_features=20, n_classes=3)
     W0 = init.orthogonal_init([20, 16, 16, 3], 1.0, seed=0)
     W0 = [W.float() for W in W0]
-    objective = train.mlp_objective(
+    objective = models.mlp_objective(
         split.X_train, split.y_train, "gelu", loss="ce", reduction="mean"
     )
     return split, W0, objective(W0)[1]

@@ -16,7 +16,7 @@ def test_law_of_parsimony_square_target(seed, weight_decay, depth):
     W0 = init.orthogonal_init([d] * (depth + 1), eps, seed=seed + 100)
     h = train.train(
         W0,
-        train.dln_objective(loss),
+        models.dln_objective(loss),
         lr,
         n,
         weight_decay=weight_decay,
@@ -40,7 +40,7 @@ def test_law_of_parsimony_classification():
     X = data.orthogonal_inputs(d, d, seed=0)
     Y = data.one_hot(np.arange(d) % K, K)
     W0 = init.orthogonal_init([d, d, d, K], eps, seed=1)
-    objective = train.dln_objective(losses.Regression.from_data(X, Y))
+    objective = models.dln_objective(losses.Regression.from_data(X, Y))
     h = train.train(
         W0, objective, lr, n, weight_decay=wd, recorders={"sv": train.singular_values}
     )
@@ -80,11 +80,11 @@ def test_compressed_network_tracks_wide_network(device):
         data.low_rank_target(d, d, r, seed=3, top_singular_value=2.0).to(device)
     )
     W0 = init.orthogonal_init([d] * (L + 1), eps, seed=4, device=device)
-    wide = train.train(W0, train.dln_objective(loss), lr, n, record_every=None)
+    wide = train.train(W0, models.dln_objective(loss), lr, n, record_every=None)
     net = models.compress(W0, loss, r, eps)
     small = train.train(
         net.inner,
-        train.dln_objective(net.projected_loss(loss)),
+        models.dln_objective(net.projected_loss(loss)),
         lr,
         n,
         record_every=None,
@@ -104,10 +104,27 @@ def test_compressed_network_tracks_wide_network(device):
     # the same network as one chain with frozen outer factors gives the same losses
     chain = train.train(
         net.layers(),
-        train.dln_objective(loss),
+        models.dln_objective(loss),
         lr,
         n,
         lr_scales=net.lr_scales(0.0),
         record_every=None,
     )
     np.testing.assert_allclose(chain.loss, small.loss, rtol=1e-10, atol=1e-13)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("seed", [0, 2, 3])
+def test_the_compressed_networks_loss_is_never_negative(dtype, seed):
+    """Trained to a tiny loss, the projected loss stays ≥ 0 in either dtype: its
+    constant ‖Y‖² − ‖UᵀΦV‖² cancels two numbers of size ‖Y‖² (these seeds went to
+    about −3e-6 in float32 when it was summed in float32)."""
+    d, r, L, eps = 64, 2, 3, 0.1
+    target = data.low_rank_target(d, d, r, seed=seed, top_singular_value=3.0)
+    loss = losses.Regression.from_target(target.to(dtype))
+    W0 = init.orthogonal_init([d] * (L + 1), eps, seed=seed + 10, dtype=dtype)
+    net = models.compress(W0, loss, r, eps)
+    objective = models.dln_objective(net.projected_loss(loss))
+    history = train.train(net.inner, objective, 0.1, 4000, record_every=None)
+    assert history.loss[-1] < 1e-5 * history.loss[0]
+    assert (history.loss >= 0).all()

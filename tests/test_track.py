@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from lrdlib import track
+from lrdlib import measures, track
 
 
 def sgd_steps(model, inputs, targets, n_steps, lr=0.05):
@@ -84,12 +84,12 @@ def test_a_transformer_splits_attention_into_query_key_value():
     frame = sgd_steps(model, X, y, 10).frame()
     names = list(frame["layer"].unique())
     attention = "encoder.layers.0.self_attn"
-    assert names[:4] == [f"{attention}.{p}" for p in ("q", "k", "v")] + [
+    assert names[:4] == [f"{attention}.{p}_proj" for p in ("q", "k", "v")] + [
         f"{attention}.out_proj.weight"
     ]
     assert {"encoder.layers.0.linear1.weight", "head.weight"} <= set(names)
     check_frame(frame, names, 3)
-    q = frame[frame.layer == f"{attention}.q"].iloc[0]
+    q = frame[frame.layer == f"{attention}.q_proj"].iloc[0]
     assert (q["rows"], q["cols"]) == (16, 16)
 
 
@@ -131,7 +131,7 @@ def test_layers_filter_and_bad_input():
     assert track.UpdateTracker(model, 1, layers=lambda n: n.startswith("0")).names == [
         "0.weight"
     ]
-    with pytest.raises(ValueError, match="choose among"):
+    with pytest.raises(ValueError, match="Choose among"):
         track.UpdateTracker(model, 1, layers=["2.weight"])
     with pytest.raises(ValueError, match="no Linear"):
         track.UpdateTracker(torch.nn.ReLU(), 1)
@@ -157,3 +157,81 @@ def test_the_randomised_svd_of_a_large_update_agrees_with_the_exact_one():
     for column in ("top_share", "stable_rank", "angle_left", "angle_right"):
         expected = pytest.approx(b[column].to_numpy(), rel=1e-3, nan_ok=True)
         assert a[column].to_numpy() == expected
+
+
+def test_update_is_the_change_and_the_callers_random_stream_is_left_alone():
+    torch.manual_seed(5)
+    model = torch.nn.Sequential(torch.nn.Linear(300, 200, bias=False))
+    tracker = track.UpdateTracker(model, rank=5)  # randomised SVD at this size
+    W0 = model[0].weight.detach().clone()
+    with torch.no_grad():
+        model[0].weight.add_(torch.randn(200, 300))
+    change = model[0].weight.detach().double() - W0.double()
+    assert torch.equal(tracker.update("0.weight"), change)
+    state = torch.get_rng_state()
+    tracker.record(1)
+    assert torch.equal(torch.get_rng_state(), state)
+    with pytest.raises(ValueError, match="Choose among"):
+        tracker.update("1.weight")
+    assert tracker.records[0]["layer"] == "0.weight"
+
+
+def test_weight_matrices_reshape_convolutions_and_split_attention():
+    model = torch.nn.Sequential(torch.nn.Conv2d(3, 16, 3), torch.nn.Flatten())
+    assert track.weight_matrices(model)["0.weight"].shape == (16, 27)
+    attention = torch.nn.MultiheadAttention(12, 3, kdim=6, vdim=6)
+    shapes = {n: W.shape for n, W in track.weight_matrices(attention).items()}
+    assert shapes == {
+        "q_proj": (12, 12),
+        "k_proj": (12, 6),
+        "v_proj": (12, 6),
+        "out_proj.weight": (12, 12),
+    }
+
+
+def two_blobs(n=200, d=10, seed=6):
+    """Two Gaussian classes, separated along the first coordinate."""
+    g = torch.Generator().manual_seed(seed)
+    y = torch.arange(n) % 2
+    X = torch.randn(n, d, generator=g)
+    X[:, 0] += 4.0 * y
+    return X, y
+
+
+def test_feature_tracker_measures_each_activation_through_hooks():
+    torch.manual_seed(7)
+    layers = [torch.nn.Linear(10, 32), torch.nn.ReLU()]
+    model = torch.nn.Sequential(*layers, torch.nn.Linear(32, 8), torch.nn.Tanh())
+    model.train()
+    X, y = two_blobs()
+    tracker = track.FeatureTracker(model, X, y, include_input=True)
+    tracker.record(0)
+    assert model.training  # the mode is restored
+    frame = tracker.frame().set_index("layer")
+    assert list(frame.index) == ["input", "1", "3"]
+    assert list(frame["width"]) == [10, 32, 8]
+    # the measures are lrdlib's, applied to the hooked outputs
+    H = model[1](model[0](X)).detach().T.double()
+    assert frame.loc["1", "class_compression"] == pytest.approx(
+        measures.class_scatter(H, y).ratio
+    )
+    assert frame.loc["1", "numerical_rank"] == measures.numerical_rank(H, 0.95)
+    # the input's classes are separated: a linear probe reads them off
+    assert frame.loc["input", "probe_accuracy"] > 0.95
+    assert (frame["discrimination"] > 0).all()
+
+
+def test_feature_tracker_with_a_test_batch_custom_measures_and_bad_input():
+    model = torch.nn.Sequential(torch.nn.Linear(10, 6), torch.nn.GELU())
+    X, y = two_blobs()
+    X_test, y_test = two_blobs(seed=8)
+    width = {"width_again": lambda H, y, H_test, y_test: H.shape[0] + H_test.shape[0]}
+    tracker = track.FeatureTracker(
+        model, X, y, layers=["0"], test=(X_test, y_test), measures=width
+    )
+    tracker.record(3)
+    assert tracker.records == [{"step": 3, "layer": "0", "width": 6, "width_again": 12}]
+    with pytest.raises(ValueError, match="Choose among"):
+        track.FeatureTracker(model, X, y, layers=["2"])
+    with pytest.raises(ValueError, match="no activation modules"):
+        track.FeatureTracker(torch.nn.Linear(10, 2), X, y)

@@ -62,7 +62,7 @@ def test_bad_inputs_raise():
     with pytest.raises(ValueError, match="unknown activation 'swish'"):
         activations.activation("swish")
     with pytest.raises(ValueError, match="W_1 needs 4 columns"):
-        objective = train.two_layer_objective(
+        objective = models.two_layer_objective(
             torch.zeros(2, 6), torch.zeros(4, 3), torch.zeros(2, 3), "gelu"
         )
         train.train([torch.zeros(6, 5)], objective, 0.1, 1)
@@ -72,7 +72,7 @@ def test_bad_inputs_raise():
     X = data.orthogonal_inputs(4, 4, seed=0)
     with pytest.raises(FloatingPointError, match="diverged"):
         W2 = 10 * torch.ones(2, 6, dtype=torch.float64)
-        objective = train.two_layer_objective(
+        objective = models.two_layer_objective(
             W2, X, torch.ones(2, 4, dtype=torch.float64), "linear"
         )
         train.train([torch.ones(6, 4, dtype=torch.float64)], objective, 10.0, 20)

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from lrdlib import measures, train, vision
+from lrdlib import measures, track, train, vision
 
 
 @pytest.mark.parametrize("architecture", vision.ARCHITECTURES)
@@ -30,11 +30,11 @@ def test_classifiers_are_seeded_and_leave_the_global_stream_alone():
         assert torch.equal(p, q)
 
 
-def test_weight_matrices_reshape_convolutions_and_split_attention():
-    vgg = vision.weight_matrices(vision.classifier("vgg", 64, 10, width=8))
+def test_the_book_models_weight_matrices():
+    vgg = track.weight_matrices(vision.classifier("vgg", 64, 10, width=8))
     assert vgg["body.0.weight"].shape == (16, 9)  # 16 kernels of 1 × 3 × 3
     assert vgg["body.2.weight"].shape == (16, 144)
-    vit = vision.weight_matrices(vision.classifier("vit", 64, 10, width=8, dim=12))
+    vit = track.weight_matrices(vision.classifier("vit", 64, 10, width=8, dim=12))
     assert {n for n in vit if "attn" in n} >= {
         "body.1.attn.q_proj",
         "body.1.attn.k_proj",

@@ -8,7 +8,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
-from lrdlib import widgets as lw  # noqa: E402
+from lrdlib.book import widgets as lw  # noqa: E402
 
 
 def render(value):

@@ -58,7 +58,7 @@ except ModuleNotFoundError:
 
 def pip_source(url: str, branch: str) -> str:
     """The pip requirement that installs lrdlib from ``url`` at ``branch``."""
-    return f"lrdlib @ git+{url.rstrip('/')}@{branch}"
+    return f"lrdlib[notebooks] @ git+{url.rstrip('/')}@{branch}"
 
 
 def config_block(url: str, branch: str) -> str:

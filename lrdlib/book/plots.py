@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from .measures import block_form
+from ..measures import block_form
 
 COLUMN_WIDTH = 7.0  # inches: the width of the book's text column at the figures' dpi
 GROUP_COLORS = {"top": "tab:red", "middle": "tab:blue", "bottom": "tab:green"}
@@ -29,9 +29,11 @@ STYLE = {
 }
 
 
-def subplots(ncols: int = 1, nrows: int = 1, height: float | None = None, **kw):
-    """``plt.subplots`` at the column width; ``height`` defaults to 3.4 in per row of
-    panels."""
+def subplots(nrows: int = 1, ncols: int = 1, *, height: float | None = None, **kw):
+    """``plt.subplots(nrows, ncols)`` at the text column's width, in the book's style.
+
+    height : inches; default 3.4 per row of panels (3.8 for a single column).
+    """
     height = (3.4 if ncols > 1 else 3.8) * nrows if height is None else height
     with plt.rc_context(STYLE):
         fig, axes = plt.subplots(

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 
 import torch
 
-from . import data, init, losses, models
-from .train import dln_objective, train
+from .. import data, init, losses, models
+from ..models import dln_objective
+from ..train import train
 
 
 def device_and_name() -> tuple[str, str]:

@@ -7,7 +7,7 @@ import math
 
 import torch
 
-from . import adapters, data, init, losses, measures, models, rng, subspaces, theory
+from .. import adapters, data, init, losses, measures, models, rng, subspaces, theory
 
 
 def check_dln_gradients(reader_fn, seed: int = 0) -> bool:
