@@ -37,7 +37,7 @@ def _check_rank(rank: int, shape: tuple[int, int]) -> None:
 
 
 def lora_factors(
-    shape: tuple[int, int], rank: int, seed: Seed, dtype=DEFAULT_DTYPE, device=None
+    shape: tuple[int, int], rank: int, seed: Seed, *, dtype=DEFAULT_DTYPE, device=None
 ) -> Adapter:
     """Vanilla LoRA ``[A (rank, d_in) ~ N(0, 1), B = 0 (d_out, rank)]`` for a weight of
     ``shape = (d_out, d_in)``."""
@@ -53,6 +53,7 @@ def deep_factors(
     depth: int,
     eps: float,
     seed: Seed,
+    *,
     width: int | None = None,
     dtype=DEFAULT_DTYPE,
     device=None,
@@ -208,6 +209,7 @@ def adapted_mlp(
     act: Activation | str,
     kind: str,
     seed: Seed,
+    *,
     rank: int | None = None,
     depth: int = 3,
     eps: float = 1e-3,

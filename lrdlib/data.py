@@ -30,7 +30,7 @@ def whitening_error(X: torch.Tensor) -> float:
     return float(torch.linalg.matrix_norm(X @ X.T - eye))
 
 
-def check_whitened(X: torch.Tensor, tol: float = 1e-8) -> None:
+def check_whitened(X: torch.Tensor, *, tol: float = 1e-8) -> None:
     """Raise ``ValueError`` unless ``‖X Xᵀ − I‖_F ≤ tol``, saying how far ``X`` is and
     how to fix it."""
     err = whitening_error(X)
@@ -45,6 +45,7 @@ def check_whitened(X: torch.Tensor, tol: float = 1e-8) -> None:
 
 def whiten(
     X,
+    *,
     method: str = "zca",
     center: bool = True,
     n_components: int | None = None,
@@ -109,13 +110,13 @@ def whiten(
 
 
 def orthogonal_inputs(
-    d: int, n: int, seed: Seed, dtype=DEFAULT_DTYPE, device=None
+    d: int, n: int, seed: Seed, *, dtype=DEFAULT_DTYPE, device=None
 ) -> torch.Tensor:
     """Whitened inputs: a random ``(d, n)`` matrix with orthonormal rows (needs ``n ≥
     d``)."""
     if n < d:
         raise ValueError(f"whitened inputs need n ≥ d samples, got n = {n} < d = {d}")
-    return haar_orthogonal(d, n, seed, dtype, device)
+    return haar_orthogonal(d, n, seed, dtype=dtype, device=device)
 
 
 def low_rank_target(
@@ -123,6 +124,7 @@ def low_rank_target(
     cols: int,
     rank: int,
     seed: Seed,
+    *,
     top_singular_value: float | None = None,
     dtype=DEFAULT_DTYPE,
     device=None,
@@ -145,7 +147,9 @@ def low_rank_target(
     return target.to(device) if device is not None else target
 
 
-def one_hot(labels, n_classes: int, dtype=DEFAULT_DTYPE, device=None) -> torch.Tensor:
+def one_hot(
+    labels, n_classes: int, *, dtype=DEFAULT_DTYPE, device=None
+) -> torch.Tensor:
     """``(n_classes, N)`` one-hot matrix of integer ``labels`` (shape ``(N,)``)."""
     labels = torch.as_tensor(labels, dtype=torch.long)
     if labels.min() < 0 or labels.max() >= n_classes:
@@ -159,7 +163,7 @@ def one_hot(labels, n_classes: int, dtype=DEFAULT_DTYPE, device=None) -> torch.T
 
 
 def observation_mask(
-    rows: int, cols: int, p: float, seed: Seed, dtype=DEFAULT_DTYPE, device=None
+    rows: int, cols: int, p: float, seed: Seed, *, dtype=DEFAULT_DTYPE, device=None
 ) -> torch.Tensor:
     """``(rows, cols)`` 0/1 mask with each entry observed independently with probability
     ``p``."""
@@ -195,6 +199,7 @@ class Split:
 
 
 def gaussian_mixture(
+    *,
     n_samples: int = 3000,
     n_features: int = 100,
     n_classes: int = 10,
@@ -237,7 +242,7 @@ def read_idx(path: str | Path) -> np.ndarray:
 
 
 def fashion_mnist(
-    cache: str | Path = "~/.cache/lrdlib/fashion-mnist", download: bool = False
+    *, cache: str | Path = "~/.cache/lrdlib/fashion-mnist", download: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
     """The 60000 Fashion-MNIST training images ``(60000, 784)`` and labels, for readers
     with internet.
@@ -330,6 +335,7 @@ def _raw(name: str, **kw) -> tuple[np.ndarray, np.ndarray]:
 
 def load(
     name: str,
+    *,
     seed: int = 0,
     test_fraction: float = 0.3,
     preprocess: str = "standardize",

@@ -29,14 +29,14 @@ def check_widths(widths) -> list[int]:
 
 
 def orthogonal_init(
-    widths, eps: float, seed: Seed, dtype=DEFAULT_DTYPE, device=None
+    widths, eps: float, seed: Seed, *, dtype=DEFAULT_DTYPE, device=None
 ) -> list[torch.Tensor]:
     """``W_l(0) = ε O_l`` with ``O_l`` Haar-orthogonal (orthonormal rows or columns if
     rectangular)."""
     g = check_random_state(seed)
     widths = check_widths(widths)
     return [
-        eps * haar_orthogonal(o, i, g, dtype, device)
+        eps * haar_orthogonal(o, i, g, dtype=dtype, device=device)
         for i, o in zip(widths[:-1], widths[1:])
     ]
 
@@ -54,7 +54,7 @@ def _rescaled(draw, widths, eps, seed, dtype, device) -> list[torch.Tensor]:
 
 
 def gaussian_init(
-    widths, eps: float, seed: Seed, dtype=DEFAULT_DTYPE, device=None
+    widths, eps: float, seed: Seed, *, dtype=DEFAULT_DTYPE, device=None
 ) -> list[torch.Tensor]:
     """Gaussian layers with ``‖W_l‖_F = ε √min(d_l, d_{l−1})``, the norm of the
     orthogonal init."""
@@ -66,7 +66,7 @@ def gaussian_init(
 
 
 def uniform_init(
-    widths, eps: float, seed: Seed, dtype=DEFAULT_DTYPE, device=None
+    widths, eps: float, seed: Seed, *, dtype=DEFAULT_DTYPE, device=None
 ) -> list[torch.Tensor]:
     """Uniform(−1, 1) layers rescaled to the Frobenius norm of the orthogonal init."""
 

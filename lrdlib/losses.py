@@ -134,6 +134,7 @@ class Completion:
 def mlp_loss(
     outputs: torch.Tensor,
     targets: torch.Tensor,
+    *,
     kind: str = "mse",
     reduction: str = "sum",
 ) -> torch.Tensor:

@@ -267,7 +267,7 @@ def discrimination(H: torch.Tensor, labels, *, centred: bool = True) -> float:
 
 
 def linear_probe(
-    H_train: torch.Tensor, y_train, H_test: torch.Tensor, y_test, ridge: float = 1e-3
+    H_train: torch.Tensor, y_train, H_test: torch.Tensor, y_test, *, ridge: float = 1e-3
 ) -> float:
     """Test accuracy of a ridge least-squares classifier on frozen features.
 

@@ -70,7 +70,7 @@ def dln_gradients(
     return value, grads
 
 
-def step_flops(shapes: list[tuple[int, int]], whitened: bool = True) -> int:
+def step_flops(shapes: list[tuple[int, int]], *, whitened: bool = True) -> int:
     """Floating-point operations of one ``dln_gradients`` call for layers of ``(d_l,
     d_{l−1})`` shapes.
 
@@ -169,6 +169,7 @@ class LowRankMLP(torch.nn.Module):
         cores: list[torch.Tensor],
         last: torch.Tensor,
         act: Activation | str,
+        *,
         anchors: list[torch.Tensor] | None = None,
         train_bases: bool = True,
     ):
@@ -248,6 +249,7 @@ def low_rank_model(
     weights: list[torch.Tensor],
     bases,
     act: Activation | str,
+    *,
     form: str = "factorised",
     cores: list[torch.Tensor] | None = None,
     train_bases: bool = True,

@@ -45,7 +45,7 @@ def randn(*shape: int, seed: Seed, dtype=DEFAULT_DTYPE, device=None) -> torch.Te
 
 
 def haar_orthogonal(
-    rows: int, cols: int, seed: Seed, dtype=DEFAULT_DTYPE, device=None
+    rows: int, cols: int, seed: Seed, *, dtype=DEFAULT_DTYPE, device=None
 ) -> torch.Tensor:
     """Haar-random ``(rows, cols)`` matrix with orthonormal rows (``rows ≤ cols``) or
     columns.

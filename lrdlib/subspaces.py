@@ -28,7 +28,7 @@ Bases = list[
 ]  # [(U_l (d_l, r), V_l (d_{l−1}, r)), ...]
 
 
-def check_rank(k: int, shape: tuple[int, int], complement: bool = False) -> None:
+def check_rank(k: int, shape: tuple[int, int], *, complement: bool = False) -> None:
     """Raise ``ValueError`` unless a ``2k``-dimensional subspace fits a layer of
     ``shape``.
 
@@ -65,7 +65,7 @@ def _orth(A: torch.Tensor, what: str) -> torch.Tensor:
 
 
 def gradient_subspace(
-    W0: torch.Tensor, G0: torch.Tensor, k: int, complement: bool = False
+    W0: torch.Tensor, G0: torch.Tensor, k: int, *, complement: bool = False
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """``(U (d_out, 2k), V (d_in, 2k))``, orthonormal, from ``W(0)`` and ``G(0)`` (both
     ``(d_out, d_in)``).
@@ -79,7 +79,7 @@ def gradient_subspace(
             f"W(0) {tuple(W0.shape)} and G(0) {tuple(G0.shape)} must have the same "
             "shape"
         )
-    check_rank(k, tuple(W0.shape), complement)
+    check_rank(k, tuple(W0.shape), complement=complement)
     P, _, Qh = torch.linalg.svd(G0, full_matrices=False)
     V = _orth(torch.cat([Qh[:k].T, W0.T @ P[:, :k]], dim=1), "input-side")
     U = _orth(torch.cat([P[:, :k], W0 @ Qh[:k].T], dim=1), "output-side")
@@ -141,8 +141,8 @@ def random_bases(weights: list[torch.Tensor], r: int, seed: Seed) -> Bases:
                 f"rank {r} is impossible for a layer of shape {tuple(W.shape)}: "
                 f"use 1 ≤ r ≤ {min(W.shape)} (a smaller rank or a wider network)"
             )
-        U = haar_orthogonal(W.shape[0], r, g, W.dtype, W.device)
-        V = haar_orthogonal(W.shape[1], r, g, W.dtype, W.device)
+        U = haar_orthogonal(W.shape[0], r, g, dtype=W.dtype, device=W.device)
+        V = haar_orthogonal(W.shape[1], r, g, dtype=W.dtype, device=W.device)
         out.append((U, V))
     return out
 

@@ -62,7 +62,7 @@ def learning_time(
 
 
 def rho_square(
-    eps: float, lr: float, n_steps: int, depth: int, weight_decay: float = 0.0
+    eps: float, lr: float, n_steps: int, depth: int, *, weight_decay: float = 0.0
 ) -> np.ndarray:
     """ρ(t), t = 0..n_steps, square target: ``ρ(t) = ρ(t−1)(1 − ηλ − η
     ρ(t−1)^{2(L−1)})``, ρ(0) = ε."""
@@ -76,7 +76,7 @@ def rho_square(
 
 
 def rho_classification(
-    eps: float, lr: float, n_steps: int, weight_decay: float = 0.0
+    eps: float, lr: float, n_steps: int, *, weight_decay: float = 0.0
 ) -> np.ndarray:
     """ρ(t) = ε (1 − ηλ)^t for the layers ``l < L`` of a classification net (``d_y = K =
     r``)."""

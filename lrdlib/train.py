@@ -97,6 +97,7 @@ def make_optimizer(
     params: list[torch.Tensor],
     optimizer: str,
     lr: float,
+    *,
     momentum: float = 0.9,
     weight_decay: float = 0.0,
     lr_scales: list[float] | None = None,
@@ -155,7 +156,13 @@ def _updater(tensors, optimizer, lr, momentum, weight_decay, lr_scales, adam_eps
         return update
 
     opt = make_optimizer(
-        tensors, optimizer, lr, momentum, weight_decay, lr_scales, adam_eps
+        tensors,
+        optimizer,
+        lr,
+        momentum=momentum,
+        weight_decay=weight_decay,
+        lr_scales=lr_scales,
+        adam_eps=adam_eps,
     )
 
     def update(grads):
@@ -267,6 +274,7 @@ def autograd_objective(
     forward: Callable[[list[torch.Tensor], torch.Tensor], torch.Tensor],
     X: torch.Tensor,
     targets: torch.Tensor,
+    *,
     loss: str = "mse",
     reduction: str = "sum",
     batch_size: int | None = None,
@@ -302,7 +310,9 @@ def autograd_objective(
         # are.
         leaves = [p if p.requires_grad else p.detach().requires_grad_() for p in params]
         with torch.enable_grad():
-            value = scale * mlp_loss(forward(leaves, Xb), Tb, loss, reduction)
+            value = scale * mlp_loss(
+                forward(leaves, Xb), Tb, kind=loss, reduction=reduction
+            )
             grads = torch.autograd.grad(value, leaves)
         return float(value.detach()), list(grads)
 

@@ -37,6 +37,7 @@ SMALL = {
     "beyond_the_theory": {"SEED": 1},
     "low_rank_mlp": {"SEEDS": [3, 4]},
     "cnn_transformer_updates": {"SEED": 1, "STEPS": 200},
+    "track_your_network": {"SEED": 1, "STEPS": 400},
     "hybrid_networks": {"SEED": 1, "N_SAMPLES": 2500, "DEPTHS": [5, 7], "STEPS": 300},
     "deep_lora": {
         "SEED": 1,

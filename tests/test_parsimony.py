@@ -22,7 +22,7 @@ def test_law_of_parsimony_square_target(seed, weight_decay, depth):
         weight_decay=weight_decay,
         recorders={"sv": train.singular_values},
     )
-    rho = theory.rho_square(eps, lr, n, depth, weight_decay)
+    rho = theory.rho_square(eps, lr, n, depth, weight_decay=weight_decay)
     for S in zip(*h.records["sv"]):
         S = np.stack(S)
         np.testing.assert_allclose(
@@ -44,7 +44,7 @@ def test_law_of_parsimony_classification():
     h = train.train(
         W0, objective, lr, n, weight_decay=wd, recorders={"sv": train.singular_values}
     )
-    rho = theory.rho_classification(eps, lr, n, wd)
+    rho = theory.rho_classification(eps, lr, n, weight_decay=wd)
     for l in range(len(W0) - 1):
         S = h.series("sv", l)
         np.testing.assert_allclose(

@@ -9,6 +9,13 @@ It needs the ``[book]`` extra (``pip install "lrdlib[book]"``: matplotlib, ipywi
 scikit-learn, mlxtend, pandas). The core (``import lrdlib``) never imports this package.
 """
 
-from . import benchmarks, exercises, plots, widgets
+try:
+    from . import benchmarks, exercises, plots, widgets
+except ModuleNotFoundError as missing:
+    raise ModuleNotFoundError(
+        f"lrdlib.book needs {missing.name}, which is not installed. Install the book's "
+        'layer with `pip install "lrdlib[book]"`; the core (`import lrdlib`) works '
+        "without it."
+    ) from missing
 
 __all__ = ["benchmarks", "exercises", "plots", "widgets"]
