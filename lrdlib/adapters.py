@@ -24,16 +24,13 @@ from .init import orthogonal_init
 from .models import check_chain, compression_bases, end_to_end
 from .precision import DEFAULT_DTYPE
 from .rng import Seed, check_random_state, randn
+from .subspaces import check_basis_rank
 
 Adapter = list[torch.Tensor]  # factors [A_1 (w_1, d_in), …, A_M (d_out, w_{M−1})]
 
 
 def _check_rank(rank: int, shape: tuple[int, int]) -> None:
-    if not 1 <= rank <= min(shape):
-        raise ValueError(
-            f"an adapter of rank {rank} is impossible for a weight of shape "
-            f"{tuple(shape)}: use 1 ≤ rank ≤ {min(shape)}"
-        )
+    check_basis_rank(rank, shape, "An adapter")
 
 
 def lora_factors(

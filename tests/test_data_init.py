@@ -38,7 +38,7 @@ def test_whitening_errors_name_the_fix():
         data.whiten(torch.randn(5, 4, dtype=torch.float64))
     with pytest.raises(ValueError, match="n ≥ d"):
         data.orthogonal_inputs(5, 3, seed=0)
-    with pytest.raises(ValueError, match="rank must lie"):
+    with pytest.raises(ValueError, match="rank 5 is impossible"):
         data.low_rank_target(4, 4, 5, seed=0)
     with pytest.raises(ValueError, match="labels must lie"):
         data.one_hot([0, 3], 3)

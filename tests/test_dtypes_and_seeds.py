@@ -105,3 +105,11 @@ def test_optimizers_and_frozen_tensors():
         assert train.train(W0, objective, 1e-2, 3, optimizer=name).loss.shape == (4,)
     with pytest.raises(ValueError, match="nothing to train"):
         train.train(W0, objective, 0.1, 1, lr_scales=[0.0, 0.0])
+
+
+def test_named_streams_are_reproducible_and_distinct():
+    assert rng.stream(0, "init") == rng.stream(0, "init")
+    seeds = {rng.stream(s, n) for s in range(3) for n in ("init", "target", "batch")}
+    assert len(seeds) == 9
+    with pytest.raises(TypeError, match="non-negative int"):
+        rng.stream(-1, "init")
