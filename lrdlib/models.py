@@ -373,11 +373,11 @@ def compression_bases(
 
 
 def compress(
-    weights_init: list[torch.Tensor], loss, r: int, eps: float
+    weights_init: list[torch.Tensor], loss, k: int, eps: float
 ) -> CompressedDLN:
     """The compressed network of a wide ε-orthogonal deep linear network, at init.
 
-    ``U_{L,1} = W_{L:1}(0) V_{1,1} / ε^L`` and ``W̃_l(0) = ε I_{2r}``.
+    ``U_{L,1} = W_{L:1}(0) V_{1,1} / ε^L`` and ``W̃_l(0) = ε I_{2k}``.
 
     Parameters
     ----------
@@ -385,12 +385,17 @@ def compress(
         ``[W_1(0), …, W_L(0)]``, ``W_1`` of shape ``(d, d)``.
     loss
         The training loss; its gradient at init defines the subspace ``V_{1,1}``.
+    k
+        The number of gradient directions, the target's rank ``r``: the compressed
+        layers are ``(2k, 2k)``.
+    eps
+        The initial scale ``ε`` of ``weights_init``.
     """
-    check_rank(r, tuple(weights_init[0].shape), complement=True)
+    check_rank(k, tuple(weights_init[0].shape), complement=True)
     _, grads = dln_gradients(weights_init, loss)
-    U_out, V11 = compression_bases(weights_init, grads[0], r, eps)
+    U_out, V11 = compression_bases(weights_init, grads[0], k, eps)
     _check_orthonormal(U_out, "U_{L,1} = W_{L:1}(0) V_{1,1} / ε^L")
-    eye = torch.eye(2 * r, dtype=V11.dtype, device=V11.device)
+    eye = torch.eye(2 * k, dtype=V11.dtype, device=V11.device)
     return CompressedDLN(V11, U_out, [eps * eye for _ in weights_init])
 
 

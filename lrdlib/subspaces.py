@@ -12,6 +12,12 @@ the learning subspace of the law of parsimony (``V_{1,1}``, Yaras et al. 2023), 
 invariant input subspace ``S_big`` of the two-layer MLP theory, and the start of the
 low-rank MLP. The rest of the module builds bases from it (the law's layer bases) or
 against it (random, chained and rotated bases for ablations).
+
+**Ranks.** One convention in all of lrdlib: a ``rank`` is the number of columns of a
+basis (``random_bases(weights, rank)``, ``adapters.compress_adapter(..., rank)``,
+``track.UpdateTracker(model, rank=k)``). ``k`` counts gradient directions, the target's
+rank ``r`` of the papers: the gradient subspace built from them has ``2k`` columns
+(``gradient_subspace``, ``gradient_bases``, ``check_rank``, ``models.compress``).
 """
 
 from __future__ import annotations
@@ -147,25 +153,28 @@ def parsimony_bases(
     return bases
 
 
-def random_bases(weights: list[torch.Tensor], r: int, seed: Seed) -> Bases:
-    """Haar-random orthonormal ``(U_l (d_l, r), V_l (d_{l−1}, r))`` per hidden layer."""
+def random_bases(weights: list[torch.Tensor], rank: int, seed: Seed) -> Bases:
+    """Haar-random orthonormal bases ``(U_l (d_l, rank), V_l (d_{l−1}, rank))``.
+
+    One pair per hidden layer ``l < L``.
+    """
     g = check_random_state(seed)
     out = []
     for W in weights[:-1]:
-        check_basis_rank(r, tuple(W.shape), "A random basis")
-        U = haar_orthogonal(W.shape[0], r, g, dtype=W.dtype, device=W.device)
-        V = haar_orthogonal(W.shape[1], r, g, dtype=W.dtype, device=W.device)
+        check_basis_rank(rank, tuple(W.shape), "A random basis")
+        U = haar_orthogonal(W.shape[0], rank, g, dtype=W.dtype, device=W.device)
+        V = haar_orthogonal(W.shape[1], rank, g, dtype=W.dtype, device=W.device)
         out.append((U, V))
     return out
 
 
-def chained_random_bases(weights: list[torch.Tensor], r: int, seed: Seed) -> Bases:
+def chained_random_bases(weights: list[torch.Tensor], rank: int, seed: Seed) -> Bases:
     """Random bases that connect: ``V_{l+1} = U_l``.
 
     ``V_1`` and every ``U_l`` are Haar-random. A random *narrow network* of width
-    ``r``: the strongest random baseline for ``gradient_bases``.
+    ``rank``: the strongest random baseline for ``gradient_bases``.
     """
-    independent = random_bases(weights, r, seed)
+    independent = random_bases(weights, rank, seed)
     chained = [independent[0]]
     for l in range(1, len(independent)):
         chained.append((independent[l][0], independent[l - 1][0]))
