@@ -61,6 +61,7 @@ class Paper:
     title: str
     cite: str | None
     code: str | None
+    beyond_seeds: bool = False  # a paper the book tests beyond its seed papers
 
 
 @dataclass(frozen=True)
@@ -158,7 +159,9 @@ def load(path: Path = LEDGER) -> Ledger:
     """The ledger at ``path``, checked row by row (``LedgerError`` names a bad row)."""
     data = yaml.safe_load(Path(path).read_text())
     papers = {
-        key: Paper(key, p["title"], p.get("cite"), p.get("code"))
+        key: Paper(
+            key, p["title"], p.get("cite"), p.get("code"), p.get("beyond_seeds", False)
+        )
         for key, p in data["papers"].items()
     }
     rows = [_check_row(raw, papers) for raw in data["rows"]]

@@ -162,6 +162,11 @@ def fill_report(app, doctree, docname) -> None:
         paper = ledger.papers[key]
         content.append(nodes.rubric("", paper.title))
         intro = f"{_count_line([verdict_of(r) for r in rows])}."
+        if paper.beyond_seeds:
+            intro = (
+                "Beyond the seeds: not one of the papers the book is built on; its "
+                "results are tested beside theirs. " + intro
+            )
         if paper.code:
             intro += f" The authors' code: {paper.code}."
         content.append(_paragraph(intro))

@@ -36,8 +36,10 @@ def _check_rank(rank: int, shape: tuple[int, int]) -> None:
 def lora_factors(
     shape: tuple[int, int], rank: int, seed: Seed, *, dtype=DEFAULT_DTYPE, device=None
 ) -> Adapter:
-    """Vanilla LoRA ``[A (rank, d_in) ~ N(0, 1), B = 0 (d_out, rank)]`` for a weight of
-    ``shape = (d_out, d_in)``."""
+    """Vanilla LoRA ``[A (rank, d_in) ~ N(0, 1), B = 0 (d_out, rank)]``.
+
+    It adapts a weight of ``shape = (d_out, d_in)``; the update ``B A`` starts at zero.
+    """
     _check_rank(rank, shape)
     d_out, d_in = shape
     A = randn(rank, d_in, seed=seed, dtype=dtype)
@@ -57,11 +59,17 @@ def deep_factors(
 ) -> Adapter:
     """Deep LoRA's ``depth`` ε-orthogonal factors, widths ``[d_in, w, …, w, d_out]``.
 
-    width : inner width ``w``; ``None`` takes ``max(shape)``, the overparameterised
+    Parameters
+    ----------
+    width
+        The inner width ``w``; ``None`` takes ``max(shape)``, the overparameterised
         adapter of Yaras et al. 2024 that ``compress_adapter`` turns into a narrow one.
     """
     if depth < 2:
-        raise ValueError(f"an adapter needs depth ≥ 2, got {depth}")
+        raise ValueError(
+            f"A deep adapter needs depth ≥ 2, got {depth}: it is a chain of at least "
+            "two factors."
+        )
     d_out, d_in = shape
     w = max(shape) if width is None else width
     _check_rank(w, (max(shape), max(shape)))
@@ -72,19 +80,28 @@ def deep_factors(
 def compress_adapter(
     factors: Adapter, grad_first: torch.Tensor, rank: int, eps: float
 ) -> Adapter:
-    """The narrow adapter ``[V_inᵀ (r, d_in), ε I_r × L, U_out (d_out, r)]`` of a deep
-    one.
+    """The narrow adapter ``[V_inᵀ, ε I_r × L, U_out]`` that compresses a deep one.
 
-    factors : the deep adapter at initialisation (``deep_factors``, depth ``L``).
-    grad_first : the loss gradient in its first factor, shape of ``factors[0]``.
-    rank : ``r``, even: ``r/2`` gradient directions and their images
+    ``V_inᵀ`` is ``(r, d_in)`` and ``U_out`` ``(d_out, r)``. Train its outer factors at
+    ``γ η`` (``outer_scales``).
+
+    Parameters
+    ----------
+    factors
+        The deep adapter at initialisation (``deep_factors``, depth ``L``).
+    grad_first
+        The loss gradient in its first factor, the shape of ``factors[0]``.
+    rank
+        ``r``, even: ``r/2`` gradient directions and their images
         (``models.compression_bases``). ``U_out`` is orthonormalised when the adapter
         narrows (``d_out < d_in``); the product then starts at ``ε^L U_out V_inᵀ``
         instead of ``ε^L W_{L:1}(0)/ε^L`` restricted to ``V_in``, both of size ``ε^L``.
-    Train the outer factors at ``γ η`` (``outer_scales``).
     """
     if rank % 2:
-        raise ValueError(f"the compressed rank must be even (r/2 + r/2), got {rank}")
+        raise ValueError(
+            f"The compressed rank must be even (r/2 gradient directions and their "
+            f"r/2 images), got {rank}: use an even rank such as {rank + 1}."
+        )
     _check_rank(rank, tuple(factors[0].shape))
     _check_rank(rank, (factors[-1].shape[0], factors[0].shape[1]))
     U_out, V_in = compression_bases(factors, grad_first, rank // 2, eps)
@@ -97,12 +114,17 @@ def compress_adapter(
 class AdaptedMLP(torch.nn.Module):
     """A frozen MLP ``W_L φ(⋯ φ(W_1 X))`` with ``W_l = W_l(0) + A_{l,M} ⋯ A_{l,1}``.
 
-    base_weights : ``[W_1(0) (d_1, d_0), …]``, stored as buffers (never trained).
-    adapters : one factor chain per layer, or ``None`` to leave that layer frozen.
-        Factors with a leading dimension ``S`` hold ``S`` independent adapters of the
-        same base (``stack_models``); the model then maps ``(S, d_0, N)`` or
-        ``(d_0, N)`` inputs to ``(S, d_L, N)``.
     Only the factors are parameters, in layer order (``parameters()`` lists them so).
+
+    Parameters
+    ----------
+    base_weights
+        ``[W_1(0) (d_1, d_0), …]``, stored as buffers (never trained).
+    adapters
+        One factor chain per layer, or ``None`` to leave that layer frozen. Factors
+        with a leading dimension ``S`` hold ``S`` independent adapters of the same base
+        (``stack_models``); the model then maps ``(S, d_0, N)`` or ``(d_0, N)`` inputs
+        to ``(S, d_L, N)``.
     """
 
     def __init__(
@@ -115,8 +137,8 @@ class AdaptedMLP(torch.nn.Module):
         check_chain(base_weights)
         if len(adapters) != len(base_weights):
             raise ValueError(
-                f"{len(adapters)} adapters for {len(base_weights)} layers: give one "
-                "per layer (None leaves a layer frozen)"
+                f"Got {len(adapters)} adapters for {len(base_weights)} layers: give "
+                "one per layer (None leaves a layer frozen)."
             )
         self.act = activation(act)
         self.n_layers = len(base_weights)
@@ -128,8 +150,9 @@ class AdaptedMLP(torch.nn.Module):
                 check_chain(chain)
                 if product_shape != tuple(W.shape):
                     raise ValueError(
-                        f"layer {l + 1}: the adapter's product is {product_shape} but "
-                        f"the weight is {tuple(W.shape)}"
+                        f"Layer {l + 1}: the adapter's product is {product_shape} but "
+                        f"the weight is {tuple(W.shape)}. Build the factors for the "
+                        "weight's shape."
                     )
             params = [torch.nn.Parameter(A.detach().clone()) for A in chain or []]
             self.factors.append(torch.nn.ParameterList(params))
@@ -179,7 +202,9 @@ def stack_models(models: list[AdaptedMLP]) -> AdaptedMLP:
     ``s`` sees ``X[s]``.
     """
     if not models:
-        raise ValueError("stack_models needs at least one model to stack")
+        raise ValueError(
+            "stack_models needs at least one model to stack: pass a non-empty list."
+        )
     first = models[0]
     for m in models[1:]:
         same = all(torch.equal(a, b) for a, b in zip(m.base(), first.base()))
@@ -187,7 +212,7 @@ def stack_models(models: list[AdaptedMLP]) -> AdaptedMLP:
         if not same or shapes != [[A.shape for A in c] for c in first.factors]:
             raise ValueError(
                 "stack_models needs adapters of one base network with equal factor "
-                "shapes: build every model with the same base weights, kind and rank"
+                "shapes: build every model with the same base weights, kind and rank."
             )
     chains = [
         [torch.stack([m.factors[l][i].detach() for m in models]) for i in range(len(c))]
@@ -212,18 +237,21 @@ def adapted_mlp(
     eps: float = 1e-3,
     layers: list[int] | None = None,
 ) -> AdaptedMLP:
-    """An ``AdaptedMLP`` with a fresh adapter on every layer in ``layers`` (default
-    all).
+    """An ``AdaptedMLP`` with a fresh adapter on every layer in ``layers`` (or all).
 
-    kind : ``"lora"`` (``lora_factors`` of ``rank``, capped at each weight's smaller
-        side) or ``"deep"`` (``deep_factors`` of
-        ``depth`` and ``eps``; ``rank`` sets the inner width, ``None`` the widest).
-    seed : one seed; the layers' adapters are drawn in order from it.
+    Parameters
+    ----------
+    kind
+        ``"lora"`` (``lora_factors`` of ``rank``, capped at each weight's smaller side)
+        or ``"deep"`` (``deep_factors`` of ``depth`` and ``eps``; ``rank`` sets the
+        inner width, ``None`` the widest).
+    seed
+        One seed; the layers' adapters are drawn in order from it.
     """
     if kind not in KINDS:
-        raise ValueError(f"unknown adapter kind {kind!r}: use one of {KINDS}")
+        raise ValueError(f"Got an unknown adapter kind {kind!r}: use one of {KINDS}.")
     if kind == "lora" and rank is None:
-        raise ValueError("vanilla LoRA needs a rank")
+        raise ValueError("Vanilla LoRA needs a rank: pass rank=r.")
     g = check_random_state(seed)
     chosen = range(len(base_weights)) if layers is None else layers
     adapters = []
@@ -241,9 +269,13 @@ def adapted_mlp(
 def compress_model(deep: AdaptedMLP, objective, rank: int, eps: float) -> AdaptedMLP:
     """The compressed adapters (``compress_adapter``) of a deep ``AdaptedMLP`` at init.
 
-    objective : ``train.module_objective(deep, X, targets, …)``; its gradient at the
-    deep model's current factors defines every layer's subspaces.
-    rank : the compressed rank, capped per layer at the largest even rank its weight
+    Parameters
+    ----------
+    objective
+        ``train.module_objective(deep, X, targets, …)``; its gradient at the deep
+        model's current factors defines every layer's subspaces.
+    rank
+        The compressed rank, capped per layer at the largest even rank its weight
         allows (a ``K × m`` classifier layer has rank at most ``K``).
     """
     _, grads = objective([p for p in deep.parameters()])
@@ -263,9 +295,11 @@ def compress_model(deep: AdaptedMLP, objective, rank: int, eps: float) -> Adapte
 
 
 def outer_scales(model: AdaptedMLP, gamma: float) -> list[float]:
-    """Step multipliers of a compressed model's factors: ``γ`` for each adapter's outer
-    factors ``V_inᵀ`` and ``U_out``, 1 for its inner ``ε I_r``, in ``parameters()``
-    order."""
+    """Step multipliers of a compressed model's factors, in ``parameters()`` order.
+
+    ``γ`` for each adapter's outer factors ``V_inᵀ`` and ``U_out``, 1 for its inner
+    ``ε I_r``.
+    """
     scales = []
     for chain in model.factors:
         if len(chain):

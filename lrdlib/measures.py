@@ -186,7 +186,10 @@ class Scatter:
 
     @property
     def ratio(self) -> float:
-        """``C = tr Σ_W / tr Σ_B``: small when the classes are tight and far apart."""
+        """The ratio ``C = tr Σ_W / tr Σ_B``.
+
+        It is small when the classes are tight and far apart.
+        """
         return self.within / self.between
 
 

@@ -48,7 +48,9 @@ def stream(seed: int, name: str) -> int:
     name the same one. No seed is an offset of another.
     """
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise TypeError(f"seed must be a non-negative int, got {seed!r}.")
+        raise TypeError(
+            f"The seed must be a non-negative int, got {seed!r}: pass one such as 0."
+        )
     key = tuple(name.encode())
     state = np.random.SeedSequence(int(seed), spawn_key=key).generate_state(1)
     return int(state[0])

@@ -1,7 +1,7 @@
 """The gradient subspace at initialisation: one construction, and bases built from it.
 
 For a layer ``W(0)`` with gradient ``G(0) = P Σ Qᵀ`` at initialisation,
-``gradient_subspace`` returns
+``gradient_subspace`` returns::
 
     V = orth[Q_k, W(0)ᵀ P_k]   (input side, 2k columns)
     U = orth[P_k, W(0) Q_k]    (output side, 2k columns)

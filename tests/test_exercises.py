@@ -155,3 +155,26 @@ def test_chance_level_checker():
 
     assert exercises.check_chance_level(right)
     assert not exercises.check_chance_level(lambda n, k: k / n)
+
+
+def test_subspace_split_checker():
+    assert exercises.check_subspace_split(
+        lambda g, V: (V @ (V.T @ g), g - V @ (V.T @ g))
+    )
+    # the top-k coordinates instead of the projection
+    assert not exercises.check_subspace_split(lambda g, V: (V @ V.T @ g, 0 * g))
+
+
+def test_neighbour_alignment_checker():
+    def right(W, W_next, k):
+        U = torch.linalg.svd(W)[0][:, :k]
+        V = torch.linalg.svd(W_next)[2][:k].T
+        return torch.diagonal(torch.abs(V.T @ U)).mean()
+
+    def no_abs(W, W_next, k):
+        U = torch.linalg.svd(W)[0][:, :k]
+        V = torch.linalg.svd(W_next)[2][:k].T
+        return torch.diagonal(V.T @ U).mean()
+
+    assert exercises.check_neighbour_alignment(right)
+    assert not exercises.check_neighbour_alignment(no_abs)

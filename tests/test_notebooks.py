@@ -38,6 +38,12 @@ SMALL = {
     "low_rank_mlp": {"SEEDS": [3, 4]},
     "cnn_transformer_updates": {"SEED": 1, "STEPS": 200},
     "track_your_network": {"SEED": 1, "STEPS": 400},
+    "tiny_subspace": {
+        "SEED": 1,
+        "STEPS": 120,
+        "UPDATE_RANKS": [2, 10],
+        "ADAM_STEPS": 200,
+    },
     "hybrid_networks": {"SEED": 1, "N_SAMPLES": 2500, "DEPTHS": [5, 7], "STEPS": 300},
     "deep_lora": {
         "SEED": 1,

@@ -386,3 +386,69 @@ def check_chance_level(reader_fn, seed: int = 0) -> bool:
         if abs(answer - expected) > 0.02:
             wrong.append(f"n={n}, k={k}: about {expected:.3f}, you gave {answer:.3f}")
     return _verdict(wrong, "within 0.02 of the chance level for three shapes")
+
+
+def check_subspace_split(reader_fn, seed: int = 0) -> bool:
+    """Check ``reader_fn(g, V) -> (inside, outside)`` for orthonormal ``V (n, k)``.
+
+    ``inside`` must be the orthogonal projection of ``g (n,)`` onto the span of ``V``
+    (Dom-SGD's step direction) and ``outside`` the rest (Bulk-SGD's), on three random
+    problems; a wrong answer gets a hint, never the expected vector.
+    """
+    g = rng.check_random_state(seed)
+    for n, k in ((20, 3), (50, 10), (8, 1)):
+        V = torch.linalg.qr(torch.randn(n, k, generator=g, dtype=torch.float64))[0]
+        grad = torch.randn(n, generator=g, dtype=torch.float64)
+        inside, outside = (
+            torch.as_tensor(x, dtype=torch.float64) for x in reader_fn(grad, V)
+        )
+        if inside.shape != (n,) or outside.shape != (n,):
+            print(f"wrong: both parts must be vectors of length {n}, like g.")
+            return False
+        if float((inside + outside - grad).abs().max()) > 1e-10:
+            print("wrong: the two parts must add up to g. Hint: outside = g − inside.")
+            return False
+        if float((V.T @ outside).abs().max()) > 1e-10:
+            print(
+                "wrong: the outside part still has components along V. Hint: the "
+                "projection onto span(V) is V Vᵀ g when V has orthonormal columns."
+            )
+            return False
+    print("correct: your split is the projection onto span(V) and its complement")
+    return True
+
+
+def check_neighbour_alignment(reader_fn, seed: int = 0) -> bool:
+    """Check ``reader_fn(W, W_next, k) -> score``, Yunis et al.'s alignment score.
+
+    The score is the mean of the diagonal of ``|V_nextᵀ U|`` over the top ``k`` left
+    singular vectors ``U`` of ``W`` and right singular vectors ``V_next`` of
+    ``W_next``. Tested on a perfectly aligned pair (score 1) and random pairs.
+    """
+    g = rng.check_random_state(seed)
+    for n, k in ((30, 4), (50, 10)):
+        U = torch.linalg.qr(torch.randn(n, n, generator=g, dtype=torch.float64))[0]
+        V = torch.linalg.qr(torch.randn(n, n, generator=g, dtype=torch.float64))[0]
+        S = torch.diag(torch.linspace(3.0, 0.1, n, dtype=torch.float64))
+        W = U @ S @ V.T
+        W_next = V @ S @ U.T  # its right singular vectors are W's left ones
+        if abs(float(reader_fn(W, W_next, k)) - 1) > 1e-8:
+            print(
+                "wrong: a pair whose singular vectors match should score 1. Hint: "
+                "compare W's left singular vectors with W_next's right ones."
+            )
+            return False
+        A = torch.randn(n, n, generator=g, dtype=torch.float64)
+        B = torch.randn(n, n, generator=g, dtype=torch.float64)
+        Ua = torch.linalg.svd(A)[0][:, :k]
+        Vb = torch.linalg.svd(B)[2][:k].T
+        expected = float(torch.diagonal(torch.abs(Vb.T @ Ua)).mean())
+        if abs(float(reader_fn(A, B, k)) - expected) > 1e-8:
+            print(
+                "wrong: on a random pair your score differs from the definition. Hint: "
+                "take absolute values (singular vectors have no sign) and average the "
+                "k diagonal entries, in order of the singular values."
+            )
+            return False
+    print("correct: your score is Yunis et al.'s on aligned and random pairs")
+    return True

@@ -67,6 +67,7 @@ def activation(act: Activation | str) -> Activation:
         return act
     if act not in ACTIVATIONS:
         raise ValueError(
-            f"unknown activation {act!r}: choose one of {sorted(ACTIVATIONS)}"
+            f"Got an unknown activation {act!r}: choose one of {sorted(ACTIVATIONS)}, "
+            "or pass an Activation."
         )
     return ACTIVATIONS[act]

@@ -28,9 +28,11 @@ REDUCTIONS = ("sum", "mean")
 
 
 def check_reduction(reduction: str) -> None:
+    """Raise ``ValueError`` unless ``reduction`` is ``"sum"`` or ``"mean"``."""
     if reduction not in REDUCTIONS:
         raise ValueError(
-            f"unknown reduction {reduction!r}: use 'sum' (theory chapters) or 'mean'"
+            f"Got an unknown reduction {reduction!r}: use 'sum' (the theory chapters' "
+            "convention) or 'mean'."
         )
 
 
@@ -61,8 +63,8 @@ class Regression:
         """
         if X.ndim != 2 or Y.ndim != 2 or X.shape[1] != Y.shape[1]:
             raise ValueError(
-                "X must be (d, N) and Y (d_y, N) with the same N; "
-                f"got X {tuple(X.shape)}, Y {tuple(Y.shape)}"
+                f"Got X {tuple(X.shape)} and Y {tuple(Y.shape)}, but X must be (d, N) "
+                "and Y (d_y, N) with the same N: give one column per sample in both."
             )
         eye = torch.eye(X.shape[0], dtype=X.dtype, device=X.device)
         error = float(torch.linalg.matrix_norm(X @ X.T - eye))
@@ -74,16 +76,20 @@ class Regression:
 
     @classmethod
     def from_target(cls, phi: torch.Tensor) -> Regression:
-        """Whitened regression onto ``Φ`` (for example ``X = I``, ``Y = Φ``): loss ``½‖P
-        − Φ‖²``."""
+        """Whitened regression onto ``Φ``: the loss ``½‖P − Φ‖²``.
+
+        It is the loss of ``X = I``, ``Y = Φ``, or of any whitened data with
+        ``Y Xᵀ = Φ`` up to a constant.
+        """
         return cls(phi, None, float((phi.double() ** 2).sum()))
 
     def grad(self, P: torch.Tensor) -> torch.Tensor:
         """``∂ℓ/∂P = P C − Φ``, shape ``(d_y, d)``."""
         if P.shape != self.phi.shape:
             raise ValueError(
-                f"the network maps R^{P.shape[1]} → R^{P.shape[0]}, "
-                f"but Φ has shape {tuple(self.phi.shape)}"
+                f"The network maps R^{P.shape[1]} → R^{P.shape[0]}, but Φ has shape "
+                f"{tuple(self.phi.shape)}: give the network {self.phi.shape[1]} inputs "
+                f"and {self.phi.shape[0]} outputs."
             )
         return (P if self.gram is None else P @ self.gram) - self.phi
 
@@ -117,34 +123,47 @@ class Completion:
         return 0.5 * float(torch.linalg.vector_norm(grad)) ** 2
 
     def recovery_error(self, P: torch.Tensor) -> float:
-        """Relative error ``‖P − target‖_F / ‖target‖_F`` over all entries, observed or
-        not."""
+        """Relative error ``‖P − target‖_F / ‖target‖_F`` over all entries.
+
+        Observed and unobserved entries count alike.
+        """
         gap = torch.linalg.matrix_norm(P - self.target)
         return float(gap / torch.linalg.matrix_norm(self.target))
 
     def unobserved_error(self, P: torch.Tensor) -> float:
-        """Mean squared error over the unobserved entries (Kwon et al. 2024's recovery
-        error)."""
+        """Mean squared error over the unobserved entries.
+
+        This is the recovery error of Kwon et al. 2024.
+        """
         hidden = self.mask == 0
         if not hidden.any():
-            raise ValueError("every entry is observed: there is no unobserved error")
+            raise ValueError(
+                "The mask observes every entry, so there is no unobserved error: use "
+                "recovery_error, or a mask with p < 1."
+            )
         return float(((P - self.target)[hidden] ** 2).mean())
 
 
 def mlp_loss(
     outputs: torch.Tensor,
     targets: torch.Tensor,
+    *,
     kind: str = "mse",
     reduction: str = "sum",
 ) -> torch.Tensor:
-    """``½‖f − Y‖²`` (``"mse"``) or cross-entropy (``"ce"``), summed or averaged over
-    samples.
+    """``½‖f − Y‖²`` (``"mse"``) or cross-entropy (``"ce"``), summed or averaged.
 
-    outputs : (K, N), or (S, K, N) for S independent runs stacked (see
+    ``reduction`` is ``"sum"`` or ``"mean"`` over the samples.
+
+    Parameters
+    ----------
+    outputs
+        ``(K, N)``, or ``(S, K, N)`` for ``S`` independent runs stacked (see
         ``adapters.stack_models``): the loss is then the sum of the runs' losses, so
         each run's gradient is its own.
-    targets : (K, N) (real targets or one-hot) or (N,) integer labels, with the same
-        leading S for stacked runs. Cross-entropy on one-hot targets uses their
+    targets
+        ``(K, N)`` (real targets or one-hot) or ``(N,)`` integer labels, with the same
+        leading ``S`` for stacked runs. Cross-entropy on one-hot targets uses their
         arg-max; squared error on labels uses one-hot.
     """
     check_reduction(reduction)
@@ -152,16 +171,16 @@ def mlp_loss(
     if targets.ndim == outputs.ndim - 1:
         if targets.shape != outputs.shape[:-2] + (n,):
             raise ValueError(
-                f"labels of shape {tuple(targets.shape)} for outputs of shape "
-                f"{tuple(outputs.shape)}: give one label per output column"
+                f"Got labels of shape {tuple(targets.shape)} for outputs of shape "
+                f"{tuple(outputs.shape)}: give one label per output column."
             )
         labels = targets
         onehot = None
     else:
         if targets.shape != outputs.shape:
             raise ValueError(
-                f"targets must be (K, N) = {tuple(outputs.shape)} like the outputs, "
-                f"or (N,) labels; got {tuple(targets.shape)}"
+                f"Got targets of shape {tuple(targets.shape)}: they must be (K, N) = "
+                f"{tuple(outputs.shape)} like the outputs, or (N,) labels."
             )
         labels, onehot = None, targets
     if kind == "mse":
@@ -176,6 +195,7 @@ def mlp_loss(
         )
     else:
         raise ValueError(
-            f"unknown loss {kind!r}: use 'mse' (½‖f − Y‖²) or 'ce' (cross-entropy)"
+            f"Got an unknown loss {kind!r}: use 'mse' (½‖f − Y‖²) or 'ce' "
+            "(cross-entropy)."
         )
     return total if reduction == "sum" else total / n

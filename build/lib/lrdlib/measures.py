@@ -1,5 +1,4 @@
-"""What the chapters measure: subspace angles, where an update lies, ranks, and class
-separation.
+"""What the chapters measure: angles, where an update lies, ranks, class separation.
 
 Weights and updates are ``(d_out, d_in)`` tensors; bases are matrices with orthonormal
 columns; features are ``(p, N)`` with one sample per column. Every function returns
@@ -23,8 +22,10 @@ from .subspaces import orthogonal_complement
 
 
 def principal_angles(A, B) -> np.ndarray:
-    """Principal angles (radians, ascending) between the column spans of ``A (d, p)``
-    and ``B (d, q)``."""
+    """Principal angles (radians, ascending) between the spans of ``A`` and ``B``.
+
+    ``A`` is ``(d, p)`` and ``B`` ``(d, q)``; their columns span the subspaces.
+    """
     A = A.detach().cpu().numpy() if isinstance(A, torch.Tensor) else np.asarray(A)
     B = B.detach().cpu().numpy() if isinstance(B, torch.Tensor) else np.asarray(B)
     return np.sort(scipy.linalg.subspace_angles(A, B))
@@ -33,16 +34,24 @@ def principal_angles(A, B) -> np.ndarray:
 def vector_angles(vectors: np.ndarray, reference: np.ndarray) -> np.ndarray:
     """Sign-free angle between matching columns: ``arccos |⟨v_i(t), v_i(ref)⟩|``.
 
-    vectors : (T, d, k) singular vectors over time; reference : (d, k). Returns (T, k)
-        in radians.
+    Parameters
+    ----------
+    vectors
+        ``(T, d, k)``, singular vectors over time.
+    reference
+        ``(d, k)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(T, k)``, in radians.
     """
     cos = np.abs(np.einsum("tdk,dk->tk", vectors, reference))
     return np.arccos(np.clip(cos, 0.0, 1.0))
 
 
 def chain_alignment(bases) -> list[float]:
-    """Mean cosine of the principal angles between ``span U_l`` and ``span V_{l+1}``,
-    per ``l``.
+    """Per ``l``, the mean cosine of the principal angles of ``U_l`` and ``V_{l+1}``.
 
     1 means layer ``l`` writes exactly into the subspace that layer ``l + 1`` reads;
     about ``√(r/d_l)`` for independent random bases.
@@ -60,20 +69,28 @@ def chain_alignment(bases) -> list[float]:
 def energy_fraction(
     delta: torch.Tensor, V: torch.Tensor, U: torch.Tensor | None = None
 ) -> float:
-    """Share of ``‖ΔW‖²`` inside a subspace: ``‖Uᵀ ΔW V‖² / ‖ΔW‖²`` (``‖ΔW V‖²/‖ΔW‖²``
-    without ``U``).
+    """Share of ``‖ΔW‖²`` inside a subspace: ``‖Uᵀ ΔW V‖² / ‖ΔW‖²``.
 
-    delta : (d_out, d_in); V : (d_in, r); U : (d_out, r') or None (input side only).
+    Without ``U`` it is the input side's share, ``‖ΔW V‖² / ‖ΔW‖²``.
+
+    Parameters
+    ----------
+    delta
+        ``(d_out, d_in)``.
+    V
+        ``(d_in, r)``, orthonormal.
+    U
+        ``(d_out, r')``, orthonormal, or ``None`` (input side only).
     """
     inside = delta @ V if U is None else U.T @ delta @ V
     return float(inside.pow(2).sum() / delta.pow(2).sum())
 
 
 def leak(delta: torch.Tensor, Q: torch.Tensor, V_big: torch.Tensor) -> float:
-    """``‖U_⊥ᵀ ΔW V_⊥‖ / ‖ΔW‖`` with ``V_⊥`` the complement of ``V_big`` and ``U_⊥ = Q
-    V_⊥``.
+    """``‖U_⊥ᵀ ΔW V_⊥‖ / ‖ΔW‖``: how much of an update leaks out of the subspaces.
 
-    The two-layer theory's measure: ``W_1(0) = ε Q`` with ``Q (m, d)`` semi-orthogonal.
+    ``V_⊥`` is the complement of ``V_big`` and ``U_⊥ = Q V_⊥``. The two-layer theory's
+    measure: ``W_1(0) = ε Q`` with ``Q (m, d)`` semi-orthogonal.
     """
     V_perp = orthogonal_complement(V_big)
     return float(((Q @ V_perp).T @ delta @ V_perp).norm() / delta.norm())
@@ -101,12 +118,20 @@ def stable_rank(M: torch.Tensor) -> float:
 
 
 def middle_spread(singular_values: np.ndarray, r: int) -> np.ndarray:
-    """Spread (max − min) of the singular values that are neither among the top nor the
-    bottom ``r``.
+    """Spread (max − min) of the singular values between the top and bottom ``r``.
 
-    singular_values : (T, d) descending, one row per recorded step. Returns (T,). Zero
-    when the law of parsimony holds: the middle ``d − 2r`` values share one value
+    Zero when the law of parsimony holds: the middle ``d − 2r`` values share one value
     ``ρ(t)``.
+
+    Parameters
+    ----------
+    singular_values
+        ``(T, d)``, descending, one row per recorded step.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(T,)``.
     """
     mid = np.asarray(singular_values)[:, r:-r]
     return mid.max(axis=1) - mid.min(axis=1)
@@ -123,8 +148,7 @@ def block_form(W: torch.Tensor, U: torch.Tensor, V: torch.Tensor) -> torch.Tenso
 def parsimony_residual(
     W: torch.Tensor, U: torch.Tensor, V: torch.Tensor, k: int, rho: float | None
 ) -> float:
-    """Relative distance of ``Uᵀ W V`` from ``diag(*, ρ I)`` with a ``k × k`` free
-    block.
+    """Relative distance of ``Uᵀ W V`` from ``diag(*, ρ I)``, ``*`` any ``k × k`` block.
 
     Off-diagonal blocks and (if ``rho`` is given) the deviation of the lower block from
     ``ρ I``, in Frobenius norm, divided by ``‖W‖_F``. Zero (to rounding) when the law
@@ -147,11 +171,14 @@ def parsimony_residual(
 
 @dataclass
 class Scatter:
-    """Traces of the class scatter matrices of features ``H (p, N)`` with labels
-    ``(N,)``.
+    """Traces of the class scatter matrices of features ``H (p, N)``, labels ``(N,)``.
 
-    within : ``tr Σ_W = (1/N) Σ_k Σ_{i∈k} ‖h_i − μ_k‖²``.
-    between : ``tr Σ_B = Σ_k (N_k/N) ‖μ_k − μ‖²``.
+    Attributes
+    ----------
+    within
+        ``tr Σ_W = (1/N) Σ_k Σ_{i∈k} ‖h_i − μ_k‖²``.
+    between
+        ``tr Σ_B = Σ_k (N_k/N) ‖μ_k − μ‖²``.
     """
 
     within: float
@@ -159,24 +186,29 @@ class Scatter:
 
     @property
     def ratio(self) -> float:
-        """``C = tr Σ_W / tr Σ_B``: small when the classes are tight and far apart."""
+        """The ratio ``C = tr Σ_W / tr Σ_B``.
+
+        It is small when the classes are tight and far apart.
+        """
         return self.within / self.between
 
 
 def class_scatter(H: torch.Tensor, labels) -> Scatter:
-    """Within- and between-class scatter of the columns of ``H (p, N)``, grouped by
-    ``labels (N,)``."""
+    """Within- and between-class scatter of the columns of ``H (p, N)`` by ``labels``.
+
+    ``labels`` is ``(N,)``, one class per column.
+    """
     labels = torch.as_tensor(labels, device=H.device)
     if H.ndim != 2 or labels.shape != (H.shape[1],):
         raise ValueError(
-            "H must be (p, N) with one label per column; "
-            f"got H {tuple(H.shape)}, labels {tuple(labels.shape)}"
+            f"Got H {tuple(H.shape)} and labels {tuple(labels.shape)}: H must be "
+            "(p, N) with one label per column."
         )
     classes, counts = labels.unique(return_counts=True)
     if len(classes) < 2:
         raise ValueError(
-            "class scatter needs at least two classes (the between-class scatter is 0 "
-            "otherwise)"
+            "The class scatter needs at least two classes: with one, the "
+            "between-class scatter is 0. Pass features of two or more classes."
         )
     n = H.shape[1]
     means = torch.stack(
@@ -194,16 +226,16 @@ def layer_features(
 ) -> list[torch.Tensor]:
     """``[X, φ(W_1 X), φ(W_2 φ(W_1 X)), …]``: the input and every hidden layer's output.
 
-    L entries (the last layer's output excluded), each ``(d_l, N)``; ``act="linear"``
-    gives the deep linear network's features.
+    Returns ``L`` entries (the last layer's output excluded), each ``(d_l, N)``;
+    ``act="linear"`` gives the deep linear network's features.
     """
     act = activation(act)
     features = [X]
     for W in weights[:-1]:
         if W.shape[1] != features[-1].shape[0]:
             raise ValueError(
-                f"a layer of shape {tuple(W.shape)} cannot follow features of size "
-                f"{features[-1].shape[0]}"
+                f"A layer of shape {tuple(W.shape)} cannot follow features of size "
+                f"{features[-1].shape[0]}: it needs {features[-1].shape[0]} columns."
             )
         features.append(act.fn(W @ features[-1]))
     return features
@@ -215,45 +247,64 @@ def separation_ratios(
     labels,
     act: Activation | str = "linear",
 ) -> np.ndarray:
-    """``C_l = tr Σ_W / tr Σ_B`` of the features at depth ``l = 0, …, L−1``: shape
-    ``(L,)``."""
+    """``C_l = tr Σ_W / tr Σ_B`` of the features at depth ``l = 0, …, L−1``.
+
+    Returns shape ``(L,)``.
+    """
     features = layer_features(weights, X, act)
     return np.array([class_scatter(H, labels).ratio for H in features])
 
 
 def numerical_rank(H: torch.Tensor, energy: float = 0.95) -> int:
-    """Fewest singular directions of the centred features ``H (m, N)`` that hold
-    ``energy`` of their squared norm (the book's variant of ``singular_value_rank``)."""
+    """Fewest singular directions of the centred ``H (m, N)`` that hold ``energy``.
+
+    ``energy`` is a share of the squared norm; this is the book's variant of
+    ``singular_value_rank``.
+    """
     if not 0 < energy <= 1:
-        raise ValueError(f"energy must lie in (0, 1], got {energy}")
+        raise ValueError(
+            f"The energy must lie in (0, 1], got {energy}: it is a share of the "
+            "squared norm."
+        )
     s2 = torch.linalg.svdvals(H - H.mean(dim=1, keepdim=True)).double() ** 2
     share = torch.cumsum(s2, 0) / s2.sum()
     return int(torch.searchsorted(share, torch.tensor(energy, dtype=share.dtype))) + 1
 
 
 def singular_value_rank(H: torch.Tensor, share: float = 0.95) -> int:
-    """Fewest top singular values of the uncentred ``H (m, N)`` that reach ``share`` of
-    their sum (Wang et al. 2023's numerical rank, ``find_threshold`` in their code).
+    """Fewest top singular values of the uncentred ``H (m, N)`` that reach ``share``.
 
-    Unlike ``numerical_rank`` it neither centres ``H`` nor squares the singular values,
-    so a large mean feature counts as one direction and the tail weighs more.
+    ``share`` is a share of their sum: Wang et al. 2023's numerical rank
+    (``find_threshold`` in their code). Unlike ``numerical_rank`` it neither centres
+    ``H`` nor squares the singular values, so a large mean feature counts as one
+    direction and the tail weighs more.
     """
     if not 0 < share <= 1:
-        raise ValueError(f"share must lie in (0, 1], got {share}")
+        raise ValueError(
+            f"The share must lie in (0, 1], got {share}: it is a share of the "
+            "singular values' sum."
+        )
     s = torch.linalg.svdvals(H.double())
     if s.sum() == 0:
-        raise ValueError("H is zero: its numerical rank is undefined")
+        raise ValueError(
+            "H is zero, so its numerical rank is undefined: pass nonzero features."
+        )
     cumulative = torch.cumsum(s, 0) / s.sum()
     threshold = torch.tensor(share, dtype=cumulative.dtype) - 1e-12
     return int(torch.searchsorted(cumulative, threshold)) + 1
 
 
 def discrimination(H: torch.Tensor, labels, *, centred: bool = True) -> float:
-    """``1 − max cos`` between two classes' means of ``H (m, N)``: 0 when two classes
-    point the same way, 1 or more when every pair is at least orthogonal.
+    """``1 − max cos`` between two classes' means of the features ``H (m, N)``.
 
-    centred : subtract the global mean from the class means first (the book's
-        variant); ``False`` compares the raw class means, as Wang et al. 2023 do
+    It is 0 when two classes point the same way, 1 or more when every pair is at least
+    orthogonal.
+
+    Parameters
+    ----------
+    centred
+        Subtract the global mean from the class means first (the book's variant);
+        ``False`` compares the raw class means, as Wang et al. 2023 do
         (``max_angle_metric`` in their ``utility.py``).
     """
     labels = torch.as_tensor(labels, device=H.device)
@@ -267,12 +318,13 @@ def discrimination(H: torch.Tensor, labels, *, centred: bool = True) -> float:
 
 
 def linear_probe(
-    H_train: torch.Tensor, y_train, H_test: torch.Tensor, y_test, ridge: float = 1e-3
+    H_train: torch.Tensor, y_train, H_test: torch.Tensor, y_test, *, ridge: float = 1e-3
 ) -> float:
     """Test accuracy of a ridge least-squares classifier on frozen features.
 
-    H_train (m, N), H_test (m, N'): centred and scaled with the training statistics;
-    one-hot targets; ``ridge`` times the mean feature variance regularises.
+    ``H_train (m, N)`` and ``H_test (m, N')`` are centred and scaled with the training
+    statistics; the targets are one-hot, and ``ridge`` times the mean feature variance
+    regularises.
     """
     mean = H_train.mean(dim=1, keepdim=True)
     scale = H_train.std(dim=1, keepdim=True).clamp_min(1e-8)
@@ -297,14 +349,18 @@ def sgd_probe_accuracy(
     batch_size: int = 128,
     seed=0,
 ) -> float | np.ndarray:
-    """Training accuracy of a linear probe trained by SGD on frozen features (Wang et
-    al. 2023's linear separability, their ``linear_probe.py``).
+    """Training accuracy of a linear probe trained by SGD on frozen features.
 
-    The probe ``W h + b`` (zero start) minimises ``Σ‖W h + b − onehot‖² / B`` over
+    This is Wang et al. 2023's linear separability (their ``linear_probe.py``). The
+    probe ``W h + b`` (zero start) minimises ``Σ‖W h + b − onehot‖² / B`` over
     minibatches of ``batch_size`` with SGD (momentum 0.9, weight decay 1e-4) and a
     cosine schedule from ``lr`` to ``lr/1000`` over ``epochs`` epochs, each a pass over
     a fresh permutation; its accuracy on the same features is returned.
-    H : ``(m, N)``, or ``(S, m, N)`` to probe S feature sets at once (one accuracy
+
+    Parameters
+    ----------
+    H
+        ``(m, N)``, or ``(S, m, N)`` to probe ``S`` feature sets at once (one accuracy
         each, shape ``(S,)``; they share the minibatch order).
     """
     labels = torch.as_tensor(labels, device=H.device)
@@ -344,7 +400,7 @@ def sgd_probe_accuracy(
             step += 1
         if not torch.isfinite(W).all():
             raise FloatingPointError(
-                f"the linear probe diverged in epoch {epoch + 1} with lr={lr:g}: use a "
+                f"The linear probe diverged in epoch {epoch + 1} with lr={lr:g}. Use a "
                 f"smaller step, e.g. lr={lr / 10:g}, or standardise the features."
             )
     hits = ((W @ stacked + b).argmax(dim=-2) == labels).to(torch.float64)

@@ -19,8 +19,7 @@ def machine_eps(dtype: torch.dtype) -> float:
 
 
 def loose_tol(dtype: torch.dtype) -> float:
-    """``√eps``: half the digits, the tolerance of checks such as "is this basis
-    orthonormal"."""
+    """``√eps``: half the digits, the tolerance of checks like "is it orthonormal"."""
     return machine_eps(dtype) ** 0.5
 
 

@@ -14,8 +14,10 @@ from scipy.integrate import solve_ivp
 
 
 def mode_gd(s: float, a0: float, depth: int, lr: float, n_steps: int) -> np.ndarray:
-    """GD of one aligned mode, ``a ← a + η a^{L−1} (s − a^L)``: ``σ = a^L`` for t =
-    0..n_steps."""
+    """GD of one aligned mode, ``a ← a + η a^{L−1} (s − a^L)``.
+
+    Returns ``σ = a^L`` at ``t = 0, …, n_steps``, shape ``(n_steps + 1,)``.
+    """
     a = np.empty(n_steps + 1)
     a[0] = a0
     for t in range(n_steps):
@@ -24,12 +26,11 @@ def mode_gd(s: float, a0: float, depth: int, lr: float, n_steps: int) -> np.ndar
 
 
 def mode_flow(s: float, sigma0: float, depth: int, times: np.ndarray) -> np.ndarray:
-    """Gradient flow of one mode, ``dσ/dt = L σ^{2 − 2/L} (s − σ)``, at ``times`` (units
-    of η·steps).
+    """Gradient flow of one mode, ``dσ/dt = L σ^{2 − 2/L} (s − σ)``, at ``times``.
 
-    ``L = 1`` is exponential, ``L = 2`` is Saxe's logistic ``σ(t) = s / (1 + (s/σ0 − 1)
-    e^{−2 s t})``; deeper networks are integrated numerically (scipy ``solve_ivp``, rtol
-    1e-10).
+    ``times`` are in units of η·steps. ``L = 1`` is exponential, ``L = 2`` is Saxe's
+    logistic ``σ(t) = s / (1 + (s/σ0 − 1) e^{−2 s t})``; deeper networks are integrated
+    numerically (scipy ``solve_ivp``, rtol 1e-10).
     """
     times = np.asarray(times, dtype=float)
     if depth == 1:
@@ -55,17 +56,18 @@ def mode_flow(s: float, sigma0: float, depth: int, times: np.ndarray) -> np.ndar
 def learning_time(
     curve: np.ndarray, target: float, fraction: float = 0.5
 ) -> int | None:
-    """First index at which ``curve`` reaches ``fraction · target``; ``None`` if it
-    never does."""
+    """First index at which ``curve`` reaches ``fraction · target``, else ``None``."""
     hit = np.nonzero(np.asarray(curve) >= fraction * target)[0]
     return int(hit[0]) if hit.size else None
 
 
 def rho_square(
-    eps: float, lr: float, n_steps: int, depth: int, weight_decay: float = 0.0
+    eps: float, lr: float, n_steps: int, depth: int, *, weight_decay: float = 0.0
 ) -> np.ndarray:
-    """ρ(t), t = 0..n_steps, square target: ``ρ(t) = ρ(t−1)(1 − ηλ − η
-    ρ(t−1)^{2(L−1)})``, ρ(0) = ε."""
+    """ρ(t) for ``t = 0, …, n_steps`` with a square target, from ``ρ(0) = ε``.
+
+    The recursion is ``ρ(t) = ρ(t−1) (1 − ηλ − η ρ(t−1)^{2(L−1)})``.
+    """
     rho = np.empty(n_steps + 1)
     rho[0] = eps
     for t in range(1, n_steps + 1):
@@ -76,8 +78,10 @@ def rho_square(
 
 
 def rho_classification(
-    eps: float, lr: float, n_steps: int, weight_decay: float = 0.0
+    eps: float, lr: float, n_steps: int, *, weight_decay: float = 0.0
 ) -> np.ndarray:
-    """ρ(t) = ε (1 − ηλ)^t for the layers ``l < L`` of a classification net (``d_y = K =
-    r``)."""
+    """``ρ(t) = ε (1 − ηλ)^t`` for the layers ``l < L`` of a classification network.
+
+    There the target has rank ``r = K = d_y`` and ``ρ`` changes only by weight decay.
+    """
     return eps * (1 - lr * weight_decay) ** np.arange(n_steps + 1)

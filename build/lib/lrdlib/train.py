@@ -1,5 +1,7 @@
 """The training loop of the book: one loop for every model, with recorders as callbacks.
 
+A run reads::
+
     history = train(params, objective, lr, n_steps, optimizer="gd", recorders={...})
 
 ``objective(params) -> (value, grads)`` gives the loss at the current parameters and its
@@ -34,14 +36,12 @@ OPTIMIZERS = ("gd", "momentum", "adam", "adamw", "rmsprop")
 
 
 class DivergenceError(FloatingPointError):
-    """The loss blew up; the message names the step, the loss and a smaller step
-    size."""
+    """The loss blew up; the message names the step, the loss and a smaller step."""
 
 
 @dataclass
 class Step:
-    """What a recorder sees: step ``t``, the parameters and gradients at ``t``, and the
-    loss."""
+    """What a recorder sees: step ``t``, the parameters, gradients and loss at ``t``."""
 
     t: int
     params: list[torch.Tensor]
@@ -53,12 +53,20 @@ class Step:
 class History:
     """A training run.
 
-    loss : (n_run + 1,) the objective before each step and after the last one.
-    steps : (n_rec,) the steps at which the recorders ran.
-    records : recorder name → list of its results, one per recorded step.
-    params : the trained parameters (the tensors that were updated).
-    wall_time : seconds spent in objective and update (recorders excluded).
-    converged_step : the step at which the loss first reached ``tol``, if it did.
+    Attributes
+    ----------
+    loss
+        ``(n_run + 1,)``, the objective before each step and after the last one.
+    steps
+        ``(n_rec,)``, the steps at which the recorders ran.
+    records
+        Recorder name → list of its results, one per recorded step.
+    params
+        The trained parameters (the tensors that were updated).
+    wall_time
+        Seconds spent in objective and update (recorders excluded).
+    converged_step
+        The step at which the loss first reached ``tol``, if it did.
     """
 
     loss: np.ndarray
@@ -69,11 +77,10 @@ class History:
     converged_step: int | None = None
 
     def series(self, name: str, index: int | None = None) -> np.ndarray:
-        """``records[name]`` stacked over the recorded steps; ``index`` picks one layer
-        of each record.
+        """``records[name]`` stacked over the recorded steps.
 
-        For ``singular_values`` records, ``series("sv", 0)`` is ``(n_rec, k)``: σ_i(W_1)
-        over time.
+        ``index`` picks one layer of each record. For ``singular_values`` records,
+        ``series("sv", 0)`` is ``(n_rec, k)``: σ_i(W_1) over time.
         """
         values = self.records[name]
         if index is not None:
@@ -85,10 +92,14 @@ def _check_scales(lr_scales: list[float] | None, n: int) -> list[float]:
     """One step multiplier per tensor (default all 1); not all of them 0."""
     scales = [1.0] * n if lr_scales is None else list(lr_scales)
     if len(scales) != n:
-        raise ValueError(f"lr_scales has {len(scales)} entries for {n} tensors")
+        raise ValueError(
+            f"lr_scales has {len(scales)} entries for {n} tensors: give one step "
+            "multiplier per tensor."
+        )
     if not any(scales):
         raise ValueError(
-            "every tensor is frozen (all lr_scales are 0): nothing to train"
+            "Every tensor is frozen (all lr_scales are 0), so there is nothing to "
+            "train: give at least one tensor a nonzero multiplier."
         )
     return scales
 
@@ -97,6 +108,7 @@ def make_optimizer(
     params: list[torch.Tensor],
     optimizer: str,
     lr: float,
+    *,
     momentum: float = 0.9,
     weight_decay: float = 0.0,
     lr_scales: list[float] | None = None,
@@ -104,10 +116,15 @@ def make_optimizer(
 ) -> torch.optim.Optimizer:
     """A ``torch.optim`` optimiser over ``params``, step ``lr · lr_scales[i]`` each.
 
-    optimizer : ``"gd"`` (``W ← W − η(∇ℓ + λW)``), ``"momentum"`` (heavy-ball with
+    Parameters
+    ----------
+    optimizer
+        ``"gd"`` (``W ← W − η(∇ℓ + λW)``), ``"momentum"`` (heavy-ball with
         ``momentum``), ``"adam"``, ``"adamw"`` (decoupled weight decay), ``"rmsprop"``.
-    lr_scales : one multiplier per tensor; 0 freezes it. Default all 1.
-    adam_eps : the ε that Adam and AdamW add to the root of the second moment.
+    lr_scales
+        One multiplier per tensor; 0 freezes it. Default all 1.
+    adam_eps
+        The ε that Adam and AdamW add to the root of the second moment.
     """
     scales = _check_scales(lr_scales, len(params))
     by_scale: dict[float, list[torch.Tensor]] = {}  # one group per multiplier
@@ -124,12 +141,13 @@ def make_optimizer(
         return torch.optim.AdamW(groups, lr=lr, weight_decay=weight_decay, eps=adam_eps)
     if optimizer == "rmsprop":
         return torch.optim.RMSprop(groups, lr=lr, weight_decay=weight_decay)
-    raise ValueError(f"unknown optimizer {optimizer!r}: use one of {OPTIMIZERS}")
+    raise ValueError(
+        f"Got an unknown optimizer {optimizer!r}: use one of {OPTIMIZERS}."
+    )
 
 
 def _updater(tensors, optimizer, lr, momentum, weight_decay, lr_scales, adam_eps):
-    """``update(grads)``: one step of ``make_optimizer``'s rule on ``tensors``, in
-    place.
+    """``update(grads)``: one in-place step of ``make_optimizer``'s rule on ``tensors``.
 
     Plain GD is applied directly (``W ← W − η s (∇ℓ + λW)``, what ``torch.optim.SGD``
     does): on the compressed network's tiny matrices the optimiser's per-step
@@ -155,7 +173,13 @@ def _updater(tensors, optimizer, lr, momentum, weight_decay, lr_scales, adam_eps
         return update
 
     opt = make_optimizer(
-        tensors, optimizer, lr, momentum, weight_decay, lr_scales, adam_eps
+        tensors,
+        optimizer,
+        lr,
+        momentum=momentum,
+        weight_decay=weight_decay,
+        lr_scales=lr_scales,
+        adam_eps=adam_eps,
     )
 
     def update(grads):
@@ -167,8 +191,7 @@ def _updater(tensors, optimizer, lr, momentum, weight_decay, lr_scales, adam_eps
 
 
 def _trainable(params) -> list[torch.Tensor]:
-    """The tensors to update: copies of a list, or a module's own trainable
-    parameters."""
+    """The tensors to update: copies of a list, or a module's own trainable ones."""
     if isinstance(params, torch.nn.Module):
         return [p for p in params.parameters() if p.requires_grad]
     return [p.detach().clone() for p in params]
@@ -193,24 +216,30 @@ def train(
 ) -> History:
     """Train ``params`` for ``n_steps`` steps of ``optimizer`` on ``objective``.
 
-    params : a list of tensors (copied: the caller's initialisation is kept) or a
-        ``torch.nn.Module``
-        (its trainable parameters are trained in place, as ``torch.optim`` does).
-    objective : ``objective(params) -> (loss value, [gradient per tensor])``.
-    lr, optimizer, momentum, weight_decay, lr_scales, adam_eps : see
-        ``make_optimizer``. The
-        recorded loss
-        includes the weight-decay term ``λ/2 Σ‖W‖²``.
-    tol : stop as soon as the loss is ``≤ tol`` (``History.converged_step``).
-    recorders : name → ``fn(Step)``, run every ``record_every`` steps (``None``: only at
-        the end)
-        and at the last step, before that step's update.
-    divergence_factor : a non-finite loss, or one above this many times the initial
-        loss, raises
+    Parameters
+    ----------
+    params
+        A list of tensors (copied: the caller's initialisation is kept) or a
+        ``torch.nn.Module`` (its trainable parameters are trained in place, as
+        ``torch.optim`` does).
+    objective
+        ``objective(params) -> (loss value, [gradient per tensor])``.
+    lr, optimizer, momentum, weight_decay, lr_scales, adam_eps
+        See ``make_optimizer``. The recorded loss includes the weight-decay term
+        ``λ/2 Σ‖W‖²``.
+    tol
+        Stop as soon as the loss is ``≤ tol`` (``History.converged_step``).
+    recorders
+        Name → ``fn(Step)``, run every ``record_every`` steps (``None``: only at the
+        end) and at the last step, before that step's update.
+    divergence_factor
+        A non-finite loss, or one above this many times the initial loss, raises
         ``DivergenceError``.
     """
     if lr <= 0 or n_steps < 0:
-        raise ValueError(f"need lr > 0 and n_steps ≥ 0, got lr={lr}, n_steps={n_steps}")
+        raise ValueError(
+            f"Training needs lr > 0 and n_steps ≥ 0, got lr={lr}, n_steps={n_steps}."
+        )
     tensors = _trainable(params)
     update = _updater(
         tensors, optimizer, lr, momentum, weight_decay, lr_scales, adam_eps
@@ -231,10 +260,9 @@ def train(
         losses.append(value)
         if not np.isfinite(value) or value > divergence_factor * max(losses[0], 1e-300):
             raise DivergenceError(
-                f"training diverged at step {t}: loss {value:.3e} (initial "
-                f"{losses[0]:.3e}) "
-                f"with lr={lr:g}. Use a smaller step size, e.g. lr={lr / 10:.3g}, "
-                "or a smaller initialisation."
+                f"Training diverged at step {t}: loss {value:.3e} (initial "
+                f"{losses[0]:.3e}) with lr={lr:g}. Use a smaller step size, e.g. "
+                f"lr={lr / 10:.3g}, or a smaller initialisation."
             )
         done = t == n_steps or (tol is not None and value <= tol)
         if done or (record_every and t % record_every == 0):
@@ -267,6 +295,7 @@ def autograd_objective(
     forward: Callable[[list[torch.Tensor], torch.Tensor], torch.Tensor],
     X: torch.Tensor,
     targets: torch.Tensor,
+    *,
     loss: str = "mse",
     reduction: str = "sum",
     batch_size: int | None = None,
@@ -274,18 +303,25 @@ def autograd_objective(
 ) -> Objective:
     """``losses.mlp_loss(forward(params, X), targets)`` with gradients from autograd.
 
-    forward : ``(params, X (d, B)) -> outputs (K, B)``; for a module, ``lambda p, X:
-        model(X)``. Stacked runs (``adapters.stack_models``) take ``X (S, d, N)`` and
-        targets ``(S, N)``; a minibatch then takes the same columns of every run.
-    targets : (K, N) or (N,) labels. batch_size : minibatch SGD (drawn from ``seed``);
-        the batch loss
-        estimates the full-data loss under ``reduction`` (see ``lrdlib.losses``).
+    Parameters
+    ----------
+    forward
+        ``(params, X (d, B)) -> outputs (K, B)``; for a module,
+        ``lambda p, X: model(X)``. Stacked runs (``adapters.stack_models``) take
+        ``X (S, d, N)`` and targets ``(S, N)``; a minibatch then takes the same columns
+        of every run.
+    targets
+        ``(K, N)``, or ``(N,)`` labels.
+    batch_size
+        Minibatch SGD (drawn from ``seed``); the batch loss estimates the full-data
+        loss under ``reduction`` (see ``lrdlib.losses``).
     """
     check_reduction(reduction)
     n = X.shape[-1]
     if targets.shape[-1] != n:
         raise ValueError(
-            f"X has {n} samples (columns) but targets have {targets.shape[-1]}"
+            f"X has {n} samples (columns) but targets have {targets.shape[-1]}: give "
+            "one target per sample."
         )
     g = check_random_state(seed)
     # samples as rows once, so that a minibatch is a gather of contiguous rows
@@ -298,11 +334,12 @@ def autograd_objective(
         else:
             Xb, Tb = X, targets
         scale = n / Xb.shape[1] if reduction == "sum" else 1.0
-        # Plain tensors get a graph of their own; a module's parameters are used as they
-        # are.
+        # Plain tensors get a graph of their own; a module's parameters are used as is.
         leaves = [p if p.requires_grad else p.detach().requires_grad_() for p in params]
         with torch.enable_grad():
-            value = scale * mlp_loss(forward(leaves, Xb), Tb, loss, reduction)
+            value = scale * mlp_loss(
+                forward(leaves, Xb), Tb, kind=loss, reduction=reduction
+            )
             grads = torch.autograd.grad(value, leaves)
         return float(value.detach()), list(grads)
 
@@ -310,8 +347,10 @@ def autograd_objective(
 
 
 def module_objective(model: torch.nn.Module, X, targets, **kw) -> Objective:
-    """``autograd_objective`` for a module trained in place (pass the module itself to
-    ``train``)."""
+    """``autograd_objective`` for a module trained in place.
+
+    Pass the module itself to ``train``.
+    """
     return autograd_objective(lambda params, Xb: model(Xb), X, targets, **kw)
 
 

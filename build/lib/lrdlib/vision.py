@@ -1,9 +1,10 @@
-"""Small image classifiers: a deep linear model, an MLP, a VGG-style CNN, a vision
-transformer, and Wang et al. 2023's hybrid of nonlinear and linear layers.
+"""Small image classifiers (linear, MLP, CNN, ViT) and Wang et al. 2023's hybrid net.
 
-Every model maps ``X (side², N)``, images as columns as ``lrdlib.data`` stores them, to
-outputs ``(K, N)``, so ``train.module_objective`` and ``measures.accuracy`` apply
-unchanged. The four classifiers share one head, ``features → m → m → K``: the
+The classifiers are a deep linear model, an MLP, a VGG-style CNN and a vision
+transformer; the hybrid network stacks nonlinear and linear layers. Every model maps
+``X (side², N)``, images as columns as ``lrdlib.data`` stores them, to outputs
+``(K, N)``, so ``train.module_objective`` and ``measures.accuracy`` apply unchanged.
+The four classifiers share one head, ``features → m → m → K``: the
 **penultimate layer** is the ``m × m`` weight just before the classifier, the layer of
 the talk's figure; ``track.weight_matrices`` lists every weight as a matrix (a
 convolution kernel as ``out × in·k·k``), named by where it sits. Every model follows
@@ -26,7 +27,10 @@ ARCHITECTURES = ("linear", "mlp", "vgg", "vit")
 def _side(d: int) -> int:
     side = math.isqrt(d)
     if side * side != d:
-        raise ValueError(f"inputs of size {d} are not square images (side² pixels)")
+        raise ValueError(
+            f"Inputs of size {d} are not square images (side² pixels): give one "
+            "flattened square image per column."
+        )
     return side
 
 
@@ -40,8 +44,7 @@ def _head(features: int, width: int, n_classes: int, act: type[nn.Module] | None
 
 
 class ImageClassifier(nn.Module):
-    """``body`` on images ``(N, 1, side, side)``, then the shared head; ``(K, N)``
-    out."""
+    """``body`` on images ``(N, 1, side, side)``, then the shared head: ``(K, N)``."""
 
     def __init__(self, side: int, body: list[nn.Module], head: list[nn.Module]):
         super().__init__()
@@ -56,13 +59,18 @@ class ImageClassifier(nn.Module):
 
 
 class PatchEmbedding(nn.Module):
-    """Non-overlapping ``patch × patch`` patches, each mapped linearly to ``dim``, plus
-    a learned position embedding: ``(N, 1, s, s)`` → ``(N, (s/patch)², dim)``."""
+    """Non-overlapping ``patch × patch`` patches, each mapped linearly to ``dim``.
+
+    A learned position embedding is added: ``(N, 1, s, s)`` → ``(N, (s/patch)², dim)``.
+    """
 
     def __init__(self, side: int, patch: int, dim: int):
         super().__init__()
         if side % patch:
-            raise ValueError(f"patch {patch} does not divide the image side {side}")
+            raise ValueError(
+                f"The patch size {patch} does not divide the image side {side}: use a "
+                "divisor of the side."
+            )
         self.patch = patch
         self.proj = nn.Linear(patch * patch, dim)
         self.position = nn.Parameter(0.02 * torch.randn((side // patch) ** 2, dim))
@@ -105,6 +113,7 @@ def classifier(
     architecture: str,
     d: int,
     n_classes: int,
+    *,
     width: int = 128,
     seed: Seed = 0,
     channels: tuple[int, int] = (16, 32),
@@ -115,18 +124,22 @@ def classifier(
     device=None,
     dtype=None,
 ) -> ImageClassifier:
-    """One of ``ARCHITECTURES`` for ``d = side²`` pixels, PyTorch's default init drawn
-    from ``seed``.
+    """One of ``ARCHITECTURES`` for ``d = side²`` pixels, initialised from ``seed``.
 
-    ``"linear"``: the head without activations (a deep linear network). ``"mlp"``: the
-    head with ReLU. ``"vgg"``: two VGG blocks (two 3×3 convolutions with ReLU, 2×2 max
-    pooling; ``channels``), then the head. ``"vit"``: patch embedding, ``blocks``
-    transformer blocks of ``heads`` heads, mean pooling, then the head with GELU.
-    device, dtype : where the parameters live (default: PyTorch's, float32 on the CPU).
+    The initialisation is PyTorch's default, drawn from ``seed``. ``"linear"``: the head
+    without activations (a deep linear network). ``"mlp"``: the head with ReLU.
+    ``"vgg"``: two VGG blocks (two 3×3 convolutions with ReLU, 2×2 max pooling;
+    ``channels``), then the head. ``"vit"``: patch embedding, ``blocks`` transformer
+    blocks of ``heads`` heads, mean pooling, then the head with GELU.
+
+    Parameters
+    ----------
+    device, dtype
+        Where the parameters live (default: PyTorch's, float32 on the CPU).
     """
     if architecture not in ARCHITECTURES:
         raise ValueError(
-            f"unknown architecture {architecture!r}: use one of {ARCHITECTURES}"
+            f"Got an unknown architecture {architecture!r}: use one of {ARCHITECTURES}."
         )
     side = _side(d)
     with torch.random.fork_rng(devices=[]):  # PyTorch's init, drawn from seed
@@ -145,7 +158,8 @@ def _build(architecture, side, n_classes, width, channels, patch, dim, blocks, h
     if architecture == "vgg":
         if side % 4:
             raise ValueError(
-                f"the VGG's two poolings need a side divisible by 4: {side}"
+                f"The VGG's two poolings need an image side divisible by 4, got "
+                f"{side}: crop or pad the images."
             )
         body, c_in = [], 1
         for c in channels:
@@ -173,8 +187,10 @@ def penultimate(model: ImageClassifier) -> torch.Tensor:
 
 
 def rescale_init(model: nn.Module, factor: float) -> nn.Module:
-    """Multiply every weight matrix (not biases, norms, embeddings) by ``factor``, in
-    place: the same network at another initial scale."""
+    """Multiply every weight matrix (not biases, norms, embeddings) by ``factor``.
+
+    In place: the same network at another initial scale.
+    """
     with torch.no_grad():
         for name, p in model.named_parameters():
             if p.ndim >= 2 and "position" not in name:
@@ -189,12 +205,12 @@ def _nonlinear_block(d_in: int, width: int) -> nn.Module:
 
 
 class HybridNetwork(nn.Module):
-    """Wang et al. 2023's network: ``n_nonlinear`` blocks Linear + BatchNorm + ReLU,
-    then ``n_linear`` linear layers, all of width ``m``, then a linear classifier.
+    """Wang et al. 2023's network: nonlinear blocks, linear layers, then a classifier.
 
-    ``n_linear = 0`` is the all-nonlinear MLP of the same depth; ``device``, ``dtype``
-    place the parameters. ``features(X)`` gives
-    every hidden layer's output, ``(m, N)`` each, for the layer-wise measures.
+    ``n_nonlinear`` blocks Linear + BatchNorm + ReLU, then ``n_linear`` linear layers,
+    all of width ``m``, then a linear classifier. ``n_linear = 0`` is the all-nonlinear
+    MLP of the same depth; ``device``, ``dtype`` place the parameters. ``features(X)``
+    gives every hidden layer's output, ``(m, N)`` each, for the layer-wise measures.
     """
 
     def __init__(
@@ -204,6 +220,7 @@ class HybridNetwork(nn.Module):
         n_classes: int,
         n_nonlinear: int,
         n_linear: int,
+        *,
         seed: Seed = 0,
         device=None,
         dtype=None,
@@ -211,8 +228,8 @@ class HybridNetwork(nn.Module):
         super().__init__()
         if n_nonlinear < 0 or n_linear < 0 or n_nonlinear + n_linear < 1:
             raise ValueError(
-                f"need at least one hidden layer, got {n_nonlinear} nonlinear and "
-                f"{n_linear} linear"
+                f"The network needs at least one hidden layer, got {n_nonlinear} "
+                f"nonlinear and {n_linear} linear: make n_nonlinear + n_linear ≥ 1."
             )
         self.kinds = ["nonlinear"] * n_nonlinear + ["linear"] * n_linear
         layers, d_in = [], d

@@ -1,5 +1,4 @@
-"""Wall-clock measurements shared by ``benchmarks/`` and the chapters that show their
-tables.
+"""Wall-clock measurements shared by ``benchmarks/`` and the chapters with their tables.
 
 Timing claims live here and in the scripts under ``benchmarks/``, whose committed
 results the chapters show; no chapter asserts on a wall-clock time.
@@ -27,8 +26,10 @@ def device_and_name() -> tuple[str, str]:
 
 
 def median_time(fn: Callable[[], object], repeats: int = 10, warmup: int = 2) -> float:
-    """Median wall time of ``fn()`` in seconds over ``repeats`` calls, after ``warmup``
-    calls."""
+    """Median wall time of ``fn()`` in seconds over ``repeats`` calls.
+
+    ``warmup`` calls run first and are not timed.
+    """
     for _ in range(warmup):
         fn()
     times = []
@@ -42,8 +43,7 @@ def median_time(fn: Callable[[], object], repeats: int = 10, warmup: int = 2) ->
 def time_per_iteration(
     weights, loss, lr: float, lr_scales=None, n_steps: int = 20, repeats: int = 5
 ) -> float:
-    """Median seconds per GD iteration of a deep linear network under
-    ``train.train``."""
+    """Median seconds per GD iteration of a deep linear network under ``train``."""
 
     def run():
         train(
@@ -60,8 +60,10 @@ def time_per_iteration(
 
 @dataclass
 class ModelTiming:
-    """One network of ``compressed_vs_wide``: cost per iteration and, optionally, to
-    tolerance."""
+    """One network of ``compressed_vs_wide``: its cost per iteration and to tolerance.
+
+    The run to tolerance is optional; its fields are ``None`` without it.
+    """
 
     flops: int  # per iteration
     iter_s: float  # seconds per iteration (median)
@@ -94,14 +96,15 @@ def compressed_vs_wide(
     to_tolerance: bool = True,
     repeats: int = 5,
 ) -> CompressionBenchmark:
-    """Whitened regression onto a rank-``r`` target (top σ = 2) with three networks of
-    depth ``L``.
+    """Whitened regression onto a rank-``r`` target (top σ = 2) with three networks.
 
-    wide : ``d → d → … → d``, ε-orthogonal. compressed : the wide net's ``(2r, 2r)``
-        inner layers on
-    the projected loss (``models.compress``). narrow : the papers' baseline, an ordinary
-    network ``d → 2r → … → 2r → d`` with every layer ε-orthogonal, all layers at the
-    full step.
+    All three have depth ``L``:
+
+    - wide: ``d → d → … → d``, ε-orthogonal;
+    - compressed: the wide network's ``(2r, 2r)`` inner layers on the projected loss
+      (``models.compress``);
+    - narrow: the papers' baseline, an ordinary network ``d → 2r → … → 2r → d`` with
+      every layer ε-orthogonal, all layers at the full step.
     """
     loss = losses.Regression.from_target(
         data.low_rank_target(d, d, r, seed=seed, top_singular_value=2.0)

@@ -1,5 +1,8 @@
-"""Checkers for the chapters' code exercises: they compare the reader's function with
-lrdlib's."""
+"""Checkers for the chapters' code exercises: the reader's function against lrdlib's.
+
+Each checker prints its verdict ("correct: …" or what is wrong) and returns it as a
+bool.
+"""
 
 from __future__ import annotations
 
@@ -52,8 +55,7 @@ def check_dln_gradients(reader_fn, seed: int = 0) -> bool:
 def check_orthogonal_sampler(
     reader_fn, n: int = 4, n_samples: int = 2000, seed: int = 0
 ) -> bool:
-    """Check ``reader_fn(n, generator) -> (n, n)`` draws Haar-random orthogonal
-    matrices.
+    """Check that ``reader_fn(n, generator) -> (n, n)`` draws Haar-random orthogonal Q.
 
     Tests orthogonality to 1e-10 and that the entry ``Q[0, 0]`` takes both signs with
     mean near 0 (a QR without the sign fix gives ``Q[0, 0] ≤ 0`` always). Prints the
@@ -90,10 +92,10 @@ def check_orthogonal_sampler(
 def check_fraction_and_stable_rank(
     W, k: int, fraction: float, stable_rank: float, rtol: float = 0.02
 ) -> bool:
-    """Check that ``W`` has top-``k`` energy fraction ``fraction`` and stable rank
-    ``stable_rank`` (each to ``rtol``, relative). Prints the verdict and returns it.
+    """Check that ``W`` has top-``k`` energy fraction ``fraction`` and ``stable_rank``.
 
-    First checks that the request is possible: every matrix has ``1/s ≤ f ≤ k/s``.
+    Each must match to ``rtol``, relative. Prints the verdict and returns it. First
+    checks that the request is possible: every matrix has ``1/s ≤ f ≤ k/s``.
     """
     if not 1 / stable_rank <= fraction <= k / stable_rank:
         print(
@@ -114,9 +116,11 @@ def check_fraction_and_stable_rank(
 
 
 def check_adapter_parameters(reader_fn) -> bool:
-    """Check ``reader_fn(d_out, d_in, r, depth) -> (vanilla, deep, compressed)``
-    parameter counts against adapters built by ``lrdlib.adapters`` for three shapes.
-    Prints the verdict and returns it."""
+    """Check ``reader_fn(d_out, d_in, r, depth) -> (vanilla, deep, compressed)`` counts.
+
+    The parameter counts are compared with adapters built by ``lrdlib.adapters`` for
+    three shapes. Prints the verdict and returns it.
+    """
     for d_out, d_in, r, depth in ((12, 20, 4, 3), (20, 12, 2, 4), (16, 16, 6, 3)):
         shape = (d_out, d_in)
         deep = adapters.deep_factors(shape, depth, 0.1, seed=0)
@@ -139,10 +143,13 @@ def check_adapter_parameters(reader_fn) -> bool:
 
 
 def check_compression_bases(reader_fn, seed: int = 0) -> bool:
-    """Check ``reader_fn(factors, grad_first, k, eps) -> (U (d_out, 2k), V (d_in, 2k))``
-    against ``lrdlib.models.compression_bases`` on a square deep adapter: the spans
-    must agree (principal angles below 1e-6) and ``U`` must equal ``W_{L:1}(0) V /
-    ε^L`` for the reader's own ``V``. Prints the verdict and returns it."""
+    """Check ``reader_fn(factors, grad_first, k, eps) -> (U, V)``, compression bases.
+
+    ``U`` is ``(d_out, 2k)`` and ``V`` ``(d_in, 2k)``. They are compared with
+    ``lrdlib.models.compression_bases`` on a square deep adapter: the spans must agree
+    (principal angles below 1e-6) and ``U`` must equal ``W_{L:1}(0) V / ε^L`` for the
+    reader's own ``V``. Prints the verdict and returns it.
+    """
     g = rng.check_random_state(seed)
     d, k, eps = 12, 2, 0.1
     factors = adapters.deep_factors((d, d), 3, eps, seed=g)
@@ -168,9 +175,11 @@ def check_compression_bases(reader_fn, seed: int = 0) -> bool:
 
 
 def check_conv_patches(reader_fn, seed: int = 0) -> bool:
-    """Check ``reader_fn(images (N, c, s, s), k) -> (c·k², N·s²)`` so that a 3×3
-    convolution (padding 1) equals its kernel, reshaped to ``out × c·k²``, times the
-    patches. Prints the verdict and returns it."""
+    """Check ``reader_fn(images (N, c, s, s), k) -> (c·k², N·s²)``, the patch matrix.
+
+    A 3×3 convolution (padding 1) must equal its kernel, reshaped to ``out × c·k²``,
+    times the patches. Prints the verdict and returns it.
+    """
     g = rng.check_random_state(seed)
     images = torch.randn(3, 2, 5, 5, generator=g)
     conv = torch.nn.Conv2d(2, 4, 3, padding=1, bias=False)
@@ -199,9 +208,11 @@ def _verdict(wrong: list[str], right: str) -> bool:
 
 
 def check_lowrank_parameters(reader_fn) -> bool:
-    """Check ``reader_fn(d, m, K, r) -> (full, factorised)``: trainable parameters of
-    the MLP ``[d, m, m, m, K]`` and of its rank-``r`` factorised form (dense output
-    layer), against the models lrdlib builds."""
+    """Check ``reader_fn(d, m, K, r) -> (full, factorised)`` trainable parameter counts.
+
+    They are the counts of the MLP ``[d, m, m, m, K]`` and of its rank-``r`` factorised
+    form (dense output layer), compared with the models lrdlib builds.
+    """
     wrong = []
     for d, m, K, r in ((20, 16, 3, 4), (12, 30, 5, 6), (8, 8, 2, 2)):
         W = init.orthogonal_init([d, m, m, m, K], 1.0, seed=0)
@@ -217,9 +228,12 @@ def check_lowrank_parameters(reader_fn) -> bool:
 
 
 def check_half_time(reader_fn) -> bool:
-    """Check ``reader_fn(s, sigma0, lr) -> steps``: the GD steps a depth-2 mode of
-    target ``s`` needs from ``σ(0) = sigma0`` to reach ``s/2``, against a GD run of
-    ``theory.mode_gd`` (within 2 %, the O(η) gap between GD and the flow)."""
+    """Check ``reader_fn(s, sigma0, lr) -> steps``, a depth-2 mode's half-learning time.
+
+    The steps are those GD needs for a mode of target ``s`` to go from
+    ``σ(0) = sigma0`` to ``s/2``, compared with a GD run of ``theory.mode_gd`` (within
+    2 %, the O(η) gap between GD and the flow).
+    """
     wrong = []
     for s, sigma0, lr in ((1.0, 1e-3, 1e-3), (4.0, 1e-2, 5e-4), (2.0, 1e-4, 1e-3)):
         curve = theory.mode_gd(s, math.sqrt(sigma0), 2, lr, int(20 / (s * lr)))
@@ -234,8 +248,10 @@ def check_half_time(reader_fn) -> bool:
 
 
 def check_half_learned_scale(reader_fn) -> bool:
-    """Check ``reader_fn(s, depth) -> ε``: the smallest per-layer scale at which an
-    aligned mode of target ``s`` starts half-learned (``ε^L ≥ s/2``)."""
+    """Check ``reader_fn(s, depth) -> ε``, the smallest scale of a half-learned start.
+
+    An aligned mode of target ``s`` starts half-learned when ``ε^L ≥ s/2``.
+    """
     wrong = []
     for s, depth in ((1.0, 3), (4.0, 2), (0.5, 5)):
         expected = (s / 2) ** (1 / depth)
@@ -246,8 +262,11 @@ def check_half_learned_scale(reader_fn) -> bool:
 
 
 def check_orthonormal_scatter(reader_fn) -> bool:
-    """Check ``reader_fn(n, K) -> (tr Σ_W, tr Σ_B)`` for ``N = Kn`` orthonormal inputs
-    in ``K`` classes of ``n``, against ``measures.class_scatter``."""
+    """Check ``reader_fn(n, K) -> (tr Σ_W, tr Σ_B)`` for orthonormal inputs.
+
+    There are ``N = Kn`` inputs in ``K`` classes of ``n``; the traces are compared with
+    ``measures.class_scatter``.
+    """
     wrong = []
     for n, K in ((2, 3), (5, 4), (10, 5)):
         X = data.orthogonal_inputs(n * K, n * K, seed=0)
@@ -265,9 +284,11 @@ def check_orthonormal_scatter(reader_fn) -> bool:
 
 
 def check_separation_depth(reader_fn) -> bool:
-    """Check ``reader_fn(eps, depth, K, n) -> l``: the first layer with predicted
-    ``C_l = C_0 (ε²/n^{1/L})^l < 10⁻²`` (``C_0 = K(n−1)/(K−1)``), or ``None`` if no
-    layer ``l ≤ L − 1`` gets there."""
+    """Check ``reader_fn(eps, depth, K, n) -> l``, the first well-separated layer.
+
+    It is the first layer with predicted ``C_l = C_0 (ε²/n^{1/L})^l < 10⁻²``
+    (``C_0 = K(n−1)/(K−1)``), or ``None`` if no layer ``l ≤ L − 1`` gets there.
+    """
     wrong = []
     for eps, depth, K, n in ((0.5, 8, 5, 10), (0.9, 8, 5, 10), (0.7, 16, 3, 20)):
         C0, q = K * (n - 1) / (K - 1), eps**2 / n ** (1 / depth)
@@ -282,8 +303,10 @@ def check_separation_depth(reader_fn) -> bool:
 
 
 def check_whitening_rotation(reader_fn, seed: int = 0) -> bool:
-    """Check ``reader_fn(T_zca, T_pca) -> Q`` with ``Q T_pca = T_zca`` orthogonal, for
-    the transforms ``data.whiten`` returns on random anisotropic data."""
+    """Check ``reader_fn(T_zca, T_pca) -> Q``, orthogonal with ``Q T_pca = T_zca``.
+
+    The transforms are those ``data.whiten`` returns on random anisotropic data.
+    """
     g = rng.check_random_state(seed)
     scales = torch.tensor([5.0, 2.0, 1.0, 0.5], dtype=torch.float64)
     X = torch.randn(4, 4, generator=g, dtype=torch.float64) @ torch.diag(scales)
@@ -300,8 +323,11 @@ def check_whitening_rotation(reader_fn, seed: int = 0) -> bool:
 
 
 def check_largest_components(reader_fn, seed: int = 0) -> bool:
-    """Check ``reader_fn(X (d, N)) -> k``: the largest ``n_components`` that PCA
-    whitening of ``X`` admits, on matrices of known rank."""
+    """Check ``reader_fn(X (d, N)) -> k``, the largest ``n_components`` PCA admits.
+
+    ``k`` is the most components that PCA whitening of ``X`` keeps, on matrices of
+    known rank.
+    """
     g = rng.check_random_state(seed)
     wrong = []
     for d, N, rank in ((10, 6, 6), (10, 40, 4), (8, 8, 8)):
@@ -318,9 +344,12 @@ def check_largest_components(reader_fn, seed: int = 0) -> bool:
 
 
 def check_compressing_map(reader_fn, seed: int = 0) -> bool:
-    """Check ``reader_fn() -> W (2, 2)``: a linear map that lowers ``C = tr Σ_W /
-    tr Σ_B`` of two classes with means ``±e_1`` and identity within-class covariance,
-    and keeps a linear probe's accuracy (``W`` invertible)."""
+    """Check ``reader_fn() -> W (2, 2)``, a linear map that compresses two classes.
+
+    ``W`` must lower ``C = tr Σ_W / tr Σ_B`` of two classes with means ``±e_1`` and
+    identity within-class covariance, and keep a linear probe's accuracy (``W``
+    invertible).
+    """
     g = rng.check_random_state(seed)
     labels = torch.arange(4000) % 2
     H = torch.randn(2, 4000, generator=g, dtype=torch.float64)
@@ -338,8 +367,11 @@ def check_compressing_map(reader_fn, seed: int = 0) -> bool:
 
 
 def check_chance_level(reader_fn, seed: int = 0) -> bool:
-    """Check ``reader_fn(n, k) -> f``: the expected top-``k`` energy share of an
-    ``n × n`` Gaussian matrix, within 0.02 of a 20-draw estimate."""
+    """Check ``reader_fn(n, k) -> f``, the top-``k`` energy share of a Gaussian matrix.
+
+    The share is the expected one of an ``n × n`` Gaussian matrix, within 0.02 of a
+    20-draw estimate.
+    """
     g = rng.check_random_state(seed)
     wrong = []
     for n, k in ((64, 20), (128, 20), (32, 4)):
@@ -354,3 +386,69 @@ def check_chance_level(reader_fn, seed: int = 0) -> bool:
         if abs(answer - expected) > 0.02:
             wrong.append(f"n={n}, k={k}: about {expected:.3f}, you gave {answer:.3f}")
     return _verdict(wrong, "within 0.02 of the chance level for three shapes")
+
+
+def check_subspace_split(reader_fn, seed: int = 0) -> bool:
+    """Check ``reader_fn(g, V) -> (inside, outside)`` for orthonormal ``V (n, k)``.
+
+    ``inside`` must be the orthogonal projection of ``g (n,)`` onto the span of ``V``
+    (Dom-SGD's step direction) and ``outside`` the rest (Bulk-SGD's), on three random
+    problems; a wrong answer gets a hint, never the expected vector.
+    """
+    g = rng.check_random_state(seed)
+    for n, k in ((20, 3), (50, 10), (8, 1)):
+        V = torch.linalg.qr(torch.randn(n, k, generator=g, dtype=torch.float64))[0]
+        grad = torch.randn(n, generator=g, dtype=torch.float64)
+        inside, outside = (
+            torch.as_tensor(x, dtype=torch.float64) for x in reader_fn(grad, V)
+        )
+        if inside.shape != (n,) or outside.shape != (n,):
+            print(f"wrong: both parts must be vectors of length {n}, like g.")
+            return False
+        if float((inside + outside - grad).abs().max()) > 1e-10:
+            print("wrong: the two parts must add up to g. Hint: outside = g − inside.")
+            return False
+        if float((V.T @ outside).abs().max()) > 1e-10:
+            print(
+                "wrong: the outside part still has components along V. Hint: the "
+                "projection onto span(V) is V Vᵀ g when V has orthonormal columns."
+            )
+            return False
+    print("correct: your split is the projection onto span(V) and its complement")
+    return True
+
+
+def check_neighbour_alignment(reader_fn, seed: int = 0) -> bool:
+    """Check ``reader_fn(W, W_next, k) -> score``, Yunis et al.'s alignment score.
+
+    The score is the mean of the diagonal of ``|V_nextᵀ U|`` over the top ``k`` left
+    singular vectors ``U`` of ``W`` and right singular vectors ``V_next`` of
+    ``W_next``. Tested on a perfectly aligned pair (score 1) and random pairs.
+    """
+    g = rng.check_random_state(seed)
+    for n, k in ((30, 4), (50, 10)):
+        U = torch.linalg.qr(torch.randn(n, n, generator=g, dtype=torch.float64))[0]
+        V = torch.linalg.qr(torch.randn(n, n, generator=g, dtype=torch.float64))[0]
+        S = torch.diag(torch.linspace(3.0, 0.1, n, dtype=torch.float64))
+        W = U @ S @ V.T
+        W_next = V @ S @ U.T  # its right singular vectors are W's left ones
+        if abs(float(reader_fn(W, W_next, k)) - 1) > 1e-8:
+            print(
+                "wrong: a pair whose singular vectors match should score 1. Hint: "
+                "compare W's left singular vectors with W_next's right ones."
+            )
+            return False
+        A = torch.randn(n, n, generator=g, dtype=torch.float64)
+        B = torch.randn(n, n, generator=g, dtype=torch.float64)
+        Ua = torch.linalg.svd(A)[0][:, :k]
+        Vb = torch.linalg.svd(B)[2][:k].T
+        expected = float(torch.diagonal(torch.abs(Vb.T @ Ua)).mean())
+        if abs(float(reader_fn(A, B, k)) - expected) > 1e-8:
+            print(
+                "wrong: on a random pair your score differs from the definition. Hint: "
+                "take absolute values (singular vectors have no sign) and average the "
+                "k diagonal entries, in order of the singular values."
+            )
+            return False
+    print("correct: your score is Yunis et al.'s on aligned and random pairs")
+    return True

@@ -51,10 +51,18 @@ def singular_value_groups(
     legend: bool = True,
     ylabel: str = "singular values",
 ):
-    """σ_i(t) of one layer, coloured top ``r`` / middle / bottom ``r``; ``ρ(t)`` dashed
-    if given.
+    """σ_i(t) of one layer, coloured top ``r`` / middle / bottom ``r``.
 
-    steps : (T,); singular_values : (T, d) descending; rho : (n + 1,) indexed by step.
+    ``ρ(t)`` is drawn dashed when given.
+
+    Parameters
+    ----------
+    steps
+        ``(T,)``.
+    singular_values
+        ``(T, d)``, descending.
+    rho
+        ``(n + 1,)``, indexed by step.
     """
     S = np.asarray(singular_values)
     groups = {"top": S[:, :r], "middle": S[:, r:-r], "bottom": S[:, -r:]}

@@ -1,5 +1,4 @@
-"""Sliders that work everywhere: on the static rendered page, in PDF, and in a live
-kernel.
+"""Sliders that work everywhere: on the static rendered page, in PDF, in a live kernel.
 
 ``figure_sliders`` renders one figure per combination of its controls' values once,
 stores them as PNG images in nested ``widgets.Stack``s (one level per control) and links
@@ -39,31 +38,38 @@ MAX_FRAMES = 256  # a page carries every frame: beyond this, coarsen the grid
 
 @dataclass(frozen=True)
 class Control:
-    """One slider: the values it takes, its default (the first value if None) and its
-    label."""
+    """One slider: the values it takes, its default and its label.
+
+    The default is the first value when ``value`` is ``None``.
+    """
 
     values: Sequence
     value: object = None
     description: str = "value"
 
     def default(self):
+        """The value the slider starts at; ``ValueError`` if it is not among them."""
         values = list(self.values)
         if not values:
             raise ValueError(
-                f"the slider {self.description!r} needs at least one value"
+                f"The slider {self.description!r} needs at least one value: give it "
+                "a non-empty list of values."
             )
         value = values[0] if self.value is None else self.value
         if value not in values:
             raise ValueError(
-                f"default {value!r} is not one of the slider values {values}"
+                f"The default {value!r} is not one of the slider values {values}: "
+                "pick one of them, or None for the first."
             )
         return value
 
 
 def figure_png(fig, dpi: int = 120) -> bytes:
-    """PNG bytes of a matplotlib figure (which is then closed) as a 256-colour palette
-    image: the book's line plots look the same at about a third of the bytes, and a
-    page carries every frame of its sliders."""
+    """PNG bytes of a matplotlib figure (which is then closed), as a palette image.
+
+    The palette has 256 colours: the book's line plots look the same at about a third
+    of the bytes, and a page carries every frame of its sliders.
+    """
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
     plt.close(fig)
@@ -86,13 +92,14 @@ def shared_limits(figures: Sequence, axes: str) -> list[dict[str, tuple]]:
     """Per panel, the union of the frames' limits along ``axes`` ("x", "y" or "xy").
 
     Returns one dict per panel, e.g. ``{"y": (lo, hi)}``; raises if the frames do not
-    have the same panels."""
+    have the same panels.
+    """
     panels = [data_axes(fig) for fig in figures]
     if len({len(p) for p in panels}) != 1:
         raise ValueError(
-            "fixed_axes needs the same panels in every frame; the frames have "
+            "fixed_axes needs the same panels in every frame, but the frames have "
             f"{sorted({len(p) for p in panels})} panels: drop fixed_axes or keep the "
-            "layout the same"
+            "layout the same."
         )
     limits = []
     for same_panel in zip(*panels):
@@ -105,6 +112,7 @@ def shared_limits(figures: Sequence, axes: str) -> list[dict[str, tuple]]:
 
 
 def apply_limits(fig, limits: list[dict[str, tuple]] | None) -> None:
+    """Set each panel's limits to those of ``shared_limits`` (nothing if ``None``)."""
     if limits is None:
         return
     for ax, panel in zip(data_axes(fig), limits):
@@ -113,8 +121,7 @@ def apply_limits(fig, limits: list[dict[str, tuple]] | None) -> None:
 
 
 def limits_digest(fig, axes: str) -> str:
-    """A short digest of the limits the figure's panels are drawn with along
-    ``axes``."""
+    """A short digest of the limits of the figure's panels along ``axes``."""
     drawn = [
         [round(v, 6) for dim in axes for v in getattr(ax, f"get_{dim}lim")()]
         for ax in data_axes(fig)
@@ -128,26 +135,37 @@ def figure_sliders(
     fixed_axes: str | None = None,
     dpi: int = 120,
 ) -> widgets.VBox:
-    """Display one slider per control above one figure, ``render(**values)`` at the
-    sliders' values (see the module docstring for where the default figure shows).
+    """Display one slider per control above one figure, ``render(**values)``.
+
+    The figure is drawn at the sliders' values (see the module docstring for where the
+    default figure shows).
 
     The widget is displayed here, so the call can sit anywhere in a cell; the box is
     returned for further use (end the line with ``;`` if it is the cell's last
     expression).
 
-    render : maps keyword values (one per control name) to a new matplotlib Figure.
-    controls : name → ``Control``; every combination of values is precomputed.
-    fixed_axes : "x", "y" or "xy": the same limits in every frame along these axes,
-        panel by panel (the union over all frames); None lets each frame autoscale.
-    dpi : frame resolution; 120 renders a column-wide figure at about 1.2 device pixels
+    Parameters
+    ----------
+    render
+        Maps keyword values (one per control name) to a new matplotlib Figure.
+    controls
+        Name → ``Control``; every combination of values is precomputed.
+    fixed_axes
+        ``"x"``, ``"y"`` or ``"xy"``: the same limits in every frame along these axes,
+        panel by panel (the union over all frames); ``None`` lets each frame autoscale.
+    dpi
+        Frame resolution; 120 renders a column-wide figure at about 1.2 device pixels
         per CSS pixel (``_static/book.css`` scales frames to the column), sharper than
         the screen's 1× without tripling the page's weight.
     """
     if not controls:
-        raise ValueError("figure_sliders needs at least one control")
+        raise ValueError(
+            "figure_sliders needs at least one control: pass {name: Control(...)}."
+        )
     if fixed_axes not in (None, "x", "y", "xy"):
         raise ValueError(
-            f"fixed_axes must be 'x', 'y', 'xy' or None, not {fixed_axes!r}"
+            f"fixed_axes must be 'x', 'y', 'xy' or None, not {fixed_axes!r}: name the "
+            "axes whose limits stay fixed."
         )
     names = list(controls)
     grids = [list(c.values) for c in controls.values()]
@@ -156,7 +174,7 @@ def figure_sliders(
     if len(combos) > MAX_FRAMES:
         raise ValueError(
             f"{len(combos)} frames (the product of the sliders' lengths) is more than "
-            f"{MAX_FRAMES}: use fewer values per slider"
+            f"{MAX_FRAMES}: use fewer values per slider."
         )
 
     def draw(combo):
@@ -243,8 +261,10 @@ def figure_sliders(
 
 
 def display_with_default(box: widgets.VBox, default_png: bytes) -> widgets.VBox:
-    """Display the widget and, in the same output, its default figure as PNG (the
-    fallback of every renderer without widgets)."""
+    """Display the widget and, in the same output, its default figure as PNG.
+
+    The PNG is the fallback of every renderer without widgets.
+    """
     bundle = box._repr_mimebundle_()
     bundle["image/png"] = base64.b64encode(default_png).decode("ascii")
     display(bundle, raw=True)
@@ -261,7 +281,10 @@ def figure_slider(
 ) -> widgets.VBox:
     """``figure_sliders`` with one control: ``render(value)`` over ``values``.
 
-    value : the default (shown as the static figure); the first value if omitted.
+    Parameters
+    ----------
+    value
+        The default (shown as the static figure); the first value if omitted.
     """
     return figure_sliders(
         lambda value: render(value),
