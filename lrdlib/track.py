@@ -128,14 +128,20 @@ class UpdateTracker:
 
     Parameters
     ----------
-    model : any ``torch.nn.Module``; its weights are read, never changed.
-    rank : ``k``, the number of singular directions whose share is measured (capped
+    model
+        Any ``torch.nn.Module``; its weights are read, never changed.
+    rank
+        ``k``, the number of singular directions whose share is measured (capped
         at each matrix's smaller side).
-    layers : the weight-matrix names to track (see ``weight_matrices``), or a function
+    layers
+        The weight-matrix names to track (see ``weight_matrices``), or a function
         of the name; ``None`` tracks all.
-    device : where the snapshots ``W(0)`` and the measurements live (default CPU).
-    exact : use the full SVD for every matrix (slower for large ones).
-    seed : seeds the Gaussian matrices of ``chance_share`` and the randomised SVD.
+    device
+        Where the snapshots ``W(0)`` and the measurements live (default CPU).
+    exact
+        Use the full SVD for every matrix (slower for large ones).
+    seed
+        Seeds the Gaussian matrices of ``chance_share`` and the randomised SVD.
     """
 
     def __init__(
@@ -149,7 +155,9 @@ class UpdateTracker:
         seed: int = 0,
     ):
         if rank < 1:
-            raise ValueError(f"rank must be at least 1, got {rank}.")
+            raise ValueError(
+                f"The rank must be at least 1, got {rank}: pass rank=k ≥ 1."
+            )
         available = weight_matrices(model)
         if not available:
             raise ValueError(
@@ -300,18 +308,26 @@ class FeatureTracker:
 
     Parameters
     ----------
-    model : any ``torch.nn.Module``.
-    inputs : what ``model`` takes, holding ``N`` samples.
-    labels : (N,) integer class labels of ``inputs``.
-    layers : names of the modules whose outputs to measure (``model.named_modules()``);
+    model
+        Any ``torch.nn.Module``.
+    inputs
+        What ``model`` takes, holding ``N`` samples.
+    labels
+        (N,) integer class labels of ``inputs``.
+    layers
+        Names of the modules whose outputs to measure (``model.named_modules()``);
         ``None`` takes every activation module (``nn.ReLU``, ``nn.GELU``, …).
-    test : ``(inputs, labels)`` of a held-out batch for the probe, or ``None``.
-    include_input : also measure ``inputs`` themselves, as the layer ``"input"``
+    test
+        ``(inputs, labels)`` of a held-out batch for the probe, or ``None``.
+    include_input
+        Also measure ``inputs`` themselves, as the layer ``"input"``
         (flattened per sample, or as given for ``(d, N)`` inputs with
         ``samples_as_columns=True``).
-    samples_as_columns : ``inputs`` are ``(d, N)``, one column per sample (the
+    samples_as_columns
+        ``inputs`` are ``(d, N)``, one column per sample (the
         book's convention), rather than batch first.
-    measures : name → ``fn(H, y, H_test, y_test)``; default ``feature_measures()``.
+    measures
+        Name → ``fn(H, y, H_test, y_test)``; default ``feature_measures()``.
     """
 
     def __init__(

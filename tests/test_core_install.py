@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -135,6 +136,13 @@ def test_the_core_installs_and_runs_with_only_its_dependencies(tmp_path):
     (Path(site) / "core-deps.pth").write_text(f"{deps}\n")
     # the book's own packages must not be among the linked ones
     assert not {"matplotlib", "pandas", "scikit-learn"} & closure(core_dependencies())
+    # build from a scratch copy: setuptools writes build/ beside the sources
+    source = tmp_path / "source"
+    shutil.copytree(
+        ROOT / "lrdlib", source / "lrdlib", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy(ROOT / name, source / name)
     wheel_dir = tmp_path / "wheel"
     subprocess.run(
         [
@@ -146,7 +154,7 @@ def test_the_core_installs_and_runs_with_only_its_dependencies(tmp_path):
             "--no-deps",
             "--no-build-isolation",
         ]
-        + ["--wheel-dir", str(wheel_dir), str(ROOT)],
+        + ["--wheel-dir", str(wheel_dir), str(source)],
         check=True,
         cwd=tmp_path,
     )
