@@ -198,12 +198,12 @@ def two_blobs(n=200, d=10, seed=6):
     return X, y
 
 
-def test_feature_tracker_measures_each_activation_through_hooks():
+def test_feature_tracker_measures_each_activation_through_hooks(device):
     torch.manual_seed(7)
     layers = [torch.nn.Linear(10, 32), torch.nn.ReLU()]
     model = torch.nn.Sequential(*layers, torch.nn.Linear(32, 8), torch.nn.Tanh())
-    model.train()
-    X, y = two_blobs()
+    model.to(device).train()
+    X, y = (t.to(device) for t in two_blobs())
     tracker = track.FeatureTracker(model, X, y, include_input=True)
     tracker.record(0)
     assert model.training  # the mode is restored
