@@ -6,7 +6,7 @@ the median seconds of one training step (forward, backward, SGD update), of one
 record with rank 10 (an SVD of every ``ΔW``, snapshots on the CPU), and their ratio,
 measured in this run.
 
-    python benchmarks/track.py [--widths 1024 1822] [--rank 10]
+    python benchmarks/track.py [--widths 1024 2048] [--rank 10]
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def measure(width: int, rank: int, device: str) -> tuple[int, float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--widths", type=int, nargs="+", default=[1024, 1822])
+    parser.add_argument("--widths", type=int, nargs="+", default=[1024, 2048])
     parser.add_argument("--rank", type=int, default=10)
     args = parser.parse_args()
     device, name = device_and_name()
