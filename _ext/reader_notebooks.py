@@ -236,14 +236,31 @@ def convert(
     labels: dict,
     solutions: bool,
     install: str | None = None,
+    book: str | None = None,
 ) -> dict:
     """The plain (``solutions=True``) or student notebook of one chapter.
 
     bib : ``bibliography(...)``; glued : ``glued_values(...)``; labels : label → title
     over the whole book (``all_labels``); install : the source that replaces the
-    chapter's install cell (``install_cell(...)``), folded in Jupyter and Colab."""
+    chapter's install cell (``install_cell(...)``), folded in Jupyter and Colab;
+    book : the book's version, named in a first cell (and the notebook's metadata)."""
     converter = Converter(labels, bib, glued, solutions)
     cells = []
+    metadata = dict(nb.get("metadata", {}))
+    if book is not None:
+        edition = "" if solutions else ", student edition"
+        cells.append(
+            {
+                "cell_type": "markdown",
+                "id": "book-version",
+                "metadata": {},
+                "source": f"*Low-Rank Training Dynamics*, version {book}{edition}.",
+            }
+        )
+        metadata["low_rank_training_dynamics"] = {
+            "version": book,
+            "solutions": solutions,
+        }
     for cell in nb["cells"]:
         cell = json.loads(json.dumps(cell))
         tags = cell.get("metadata", {}).get("tags", [])
@@ -257,7 +274,24 @@ def convert(
         if cell["cell_type"] == "code":
             cell["outputs"], cell["execution_count"] = [], None
         cells.append(cell)
-    return {**nb, "cells": cells}
+    return {**nb, "metadata": metadata, "cells": cells}
+
+
+def is_chapter(nb: dict) -> bool:
+    """A chapter opens with its learning objectives; the other notebooks (the course
+    guide, the reproducibility page) read the repository's files and are not offered
+    as downloads."""
+    return "**Learning objectives.**" in "".join(nb["cells"][0]["source"])
+
+
+DOWNLOAD_ITEM = re.compile(
+    r'<li><a href="\.\./_sources/chapters/[\w-]+\.ipynb".*?</li>\n?', re.S
+)
+
+
+def without_download_button(html: str) -> str:
+    """A page's HTML with its ``.ipynb`` download item removed."""
+    return DOWNLOAD_ITEM.sub("", html)
 
 
 def all_labels(srcdir: Path) -> dict[str, str]:
@@ -268,6 +302,9 @@ def all_labels(srcdir: Path) -> dict[str, str]:
 
 
 READER_BRANCH = "reader-notebooks"
+READER_EDITIONS = (("plain", True), ("student", False))
+# the reader notebook each edition's download button serves
+DOWNLOADED = {False: "plain", True: "student"}
 
 
 def launch_links_to_reader_branch(html: str, repository_url: str, branch: str) -> str:
@@ -291,18 +328,34 @@ def write_reader_notebooks(app, exception) -> None:
         return
     labels = all_labels(src)
     install = install_cell(*lrdlib_wheel(src))
+    # The student edition (``hide_solutions``) ships student notebooks only, and its
+    # download buttons serve them: no file of its build holds a solution.
+    student_edition = bool(getattr(app.config, "hide_solutions", False))
+    editions = (("student", False),) if student_edition else READER_EDITIONS
+    if student_edition:
+        shutil.rmtree(out / "reader" / "plain", ignore_errors=True)
     for path in chapters:
         nb = json.loads(path.read_text())
+        if not is_chapter(nb):
+            (out / "_sources" / "chapters" / path.name).unlink(missing_ok=True)
+            for edition, _ in READER_EDITIONS:
+                (out / "reader" / edition / path.name).unlink(missing_ok=True)
+            page = out / "chapters" / f"{path.stem}.html"
+            if page.exists():
+                page.write_text(without_download_button(page.read_text()))
+            continue
         glued = glued_values(
             out.parent / "jupyter_execute" / "chapters" / f"{path.stem}.glue.json"
         )
-        for edition, solutions in (("plain", True), ("student", False)):
-            reader = convert(nb, bib, glued, labels, solutions, install)
+        for edition, solutions in editions:
+            reader = convert(
+                nb, bib, glued, labels, solutions, install, book=app.config.release
+            )
             text = json.dumps(reader, indent=1, ensure_ascii=False) + "\n"
             target = out / "reader" / edition / path.name
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text)
-            if edition == "plain":
+            if edition == DOWNLOADED[student_edition]:
                 download = out / "_sources" / "chapters" / path.name
                 if download.parent.exists():
                     download.write_text(text)

@@ -200,6 +200,19 @@ def test_check_cells_are_folded():
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_figure_is_made_by_the_books_helper(notebook):
+    """Figures come from ``plots.subplots``, which checks them when they are drawn
+    (``lrdlib.book.figure_check``: the build and the tests set LRDLIB_FIGURE_CHECK)."""
+    direct = [
+        c["id"]
+        for c in json.loads(notebook.read_text())["cells"]
+        if c["cell_type"] == "code"
+        and re.search(r"\bplt\.(subplots|figure|subplot)\(", "".join(c["source"]))
+    ]
+    assert not direct, f"{notebook.name}: cells {direct} make figures with plt directly"
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
 def test_every_figure_has_a_caption(notebook):
     """A cell that shows a figure or a slider carries a numbered caption and alt text
     (myst-nb's ``mystnb.figure`` and ``mystnb.image`` cell metadata)."""

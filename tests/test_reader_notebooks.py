@@ -135,7 +135,8 @@ def test_plain_notebook_runs_in_a_fresh_environment(tmp_path, monkeypatch):
     """The whitening chapter's plain notebook, top to bottom, in a virtual environment
     that starts with a Jupyter kernel (ipykernel) and nothing else: its install cell
     installs lrdlib from the wheel it carries and the rest from the package index (the
-    book's pins as constraints, so pip takes the versions the book is built with)."""
+    book's pins as constraints, so pip takes the versions the book is built with), and
+    its glued numbers need no myst-nb (nor Sphinx) in the reader's kernel."""
     import nbformat
     from nbclient import NotebookClient
 
@@ -175,6 +176,10 @@ def test_plain_notebook_runs_in_a_fresh_environment(tmp_path, monkeypatch):
         cwd=tmp_path,
     ).stdout
     assert str(venv) in installed  # lrdlib came from the notebook, into the venv
+    without_myst = subprocess.run(
+        [str(python), "-c", "import myst_nb"], capture_output=True, cwd=tmp_path
+    ).returncode
+    assert without_myst, "myst-nb was installed: glue needs lrdlib.book.glue only"
     shown = [
         o.output_type
         for c in nb.cells

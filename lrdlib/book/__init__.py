@@ -4,13 +4,15 @@
 - ``widgets``: sliders that work on the static page and in a live kernel
 - ``exercises``: the checkers of the chapters' exercises
 - ``benchmarks``: timings for the performance tables
+- ``figure_check``: checks that a figure can be read (text, legends)
+- ``glue``: computed values for the text (myst-nb's ``glue``, or a plain display)
 
 It needs the ``[book]`` extra (``pip install "lrdlib[book]"``: matplotlib, ipywidgets,
 scikit-learn, mlxtend, pandas). The core (``import lrdlib``) never imports this package.
 """
 
 try:
-    from . import benchmarks, exercises, plots, widgets
+    from . import benchmarks, exercises, figure_check, glue, plots, widgets
 except ModuleNotFoundError as missing:
     raise ModuleNotFoundError(
         f"lrdlib.book needs {missing.name}, which is not installed. Install the book's "
@@ -18,4 +20,11 @@ except ModuleNotFoundError as missing:
         "without it."
     ) from missing
 
-__all__ = ["benchmarks", "exercises", "plots", "widgets"]
+__all__ = [
+    "benchmarks",
+    "exercises",
+    "figure_check",
+    "glue",
+    "plots",
+    "widgets",
+]

@@ -13,8 +13,9 @@ import numpy as np
 import torch
 
 from ..measures import block_form
+from . import figure_check
 
-COLUMN_WIDTH = 7.0  # inches: the width of the book's text column at the figures' dpi
+COLUMN_WIDTH = figure_check.COLUMN_WIDTH  # inches: the text column at the figures' dpi
 GROUP_COLORS = {"top": "tab:red", "middle": "tab:blue", "bottom": "tab:green"}
 STYLE = {
     "font.size": 10,
@@ -32,6 +33,9 @@ STYLE = {
 def subplots(nrows: int = 1, ncols: int = 1, *, height: float | None = None, **kw):
     """``plt.subplots(nrows, ncols)`` at the text column's width, in the book's style.
 
+    The figure is checked for overlapping or tiny text and a legend on the data when
+    it is drawn, if ``LRDLIB_FIGURE_CHECK`` is set (``figure_check``).
+
     height : inches; default 3.4 per row of panels (3.8 for a single column).
     """
     height = (3.4 if ncols > 1 else 3.8) * nrows if height is None else height
@@ -39,6 +43,7 @@ def subplots(nrows: int = 1, ncols: int = 1, *, height: float | None = None, **k
         fig, axes = plt.subplots(
             nrows, ncols, figsize=(COLUMN_WIDTH, height), layout="constrained", **kw
         )
+    figure_check.watch(fig)
     return fig, axes
 
 
