@@ -5,7 +5,9 @@ for each chapter with learning objectives: a title slide, the objectives, then s
 by section the chapter's statements (definitions, theorems, lemmas, propositions) and
 figures (the images the build's run made, with their captions), the summary with its
 glued numbers filled in, and the exercises' titles (never a solution). The decks load
-the vendored reveal.js (``_static/reveal``) and the book's MathJax, so they work
+the vendored reveal.js (``_ext/reveal``, copied to ``slides/reveal``; not in
+``_static``, whose scripts and styles jupyter-book loads on every page) and the book's
+MathJax, so they work
 offline; each chapter page gets a link to its deck under its title.
 
 ``deck(...)`` makes one deck's HTML; ``tests/test_slides.py`` checks the built decks.
@@ -16,6 +18,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -140,9 +143,9 @@ PAGE = """<!DOCTYPE html>
 <meta charset="utf-8">
 <title>{title}: slides</title>
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="../_static/reveal/reset.css">
-<link rel="stylesheet" href="../_static/reveal/reveal.css">
-<link rel="stylesheet" href="../_static/reveal/theme/white.css">
+<link rel="stylesheet" href="reveal/reset.css">
+<link rel="stylesheet" href="reveal/reveal.css">
+<link rel="stylesheet" href="reveal/theme/white.css">
 <style>
 .reveal section {{ font-size: 0.62em; text-align: left; }}
 .reveal h2 {{ font-size: 1.7em; }}
@@ -156,7 +159,7 @@ PAGE = """<!DOCTYPE html>
 </div></div>
 <script>window.MathJax = {{tex: {{macros: {{R: "\\\\mathbb{{R}}"}}}}}};</script>
 <script src="../_static/mathjax/tex-mml-chtml.js"></script>
-<script src="../_static/reveal/reveal.js"></script>
+<script src="reveal/reveal.js"></script>
 <script>Reveal.initialize({{hash: true, slideNumber: true}});</script>
 </body>
 </html>
@@ -198,6 +201,9 @@ def write_slides(app, exception) -> None:
     # copies in jupyter_execute/ keep no outputs for a chapter read from the cache)
     cache = get_cache(
         app.config.nb_execution_cache_path or out.parent / ".jupyter_cache"
+    )
+    shutil.copytree(
+        Path(__file__).parent / "reveal", out / "slides" / "reveal", dirs_exist_ok=True
     )
     for path in sorted((src / "chapters").glob("*.ipynb")):
         source = json.loads(path.read_text())

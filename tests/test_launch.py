@@ -125,7 +125,10 @@ def test_launch_buttons_render_with_the_book_config(tmp_path):
                     "cell_type": "markdown",
                     "id": "m0",
                     "metadata": {},
-                    "source": ["# One page\n"],
+                    "source": [
+                        "# One page\n\n**Learning objectives.** After it you can\n",
+                        "1. read it.\n",
+                    ],
                 },
                 {
                     "cell_type": "code",
@@ -168,7 +171,8 @@ def test_launch_buttons_render_with_the_book_config(tmp_path):
     colab = "https://colab.research.google.com/github/example-org/example-book/blob"
     assert f"{colab}/reader-notebooks/chapters/page.ipynb" in html
     plain = json.loads((built / "reader" / "plain" / "page.ipynb").read_text())
-    assert "LRDLIB_WHEEL" in "".join(plain["cells"][1]["source"])
+    (install,) = [c for c in plain["cells"] if c.get("id") == set_repository.CELL_ID]
+    assert "LRDLIB_WHEEL" in "".join(install["source"])
     assert "_sources/chapters/page.ipynb" in html  # download of the plain notebook
     assert EXAMPLE_URL in html  # repository button
     assert "LRDLIB_SOURCE" not in html  # the install cell is not on the rendered page
