@@ -57,3 +57,26 @@ def device(request) -> torch.device:
     """Where a test's tensors live: the CPU always, and a GPU where one is present
     (the same claims, to the same tolerances)."""
     return torch.device(request.param)
+
+
+@pytest.fixture
+def judge(capsys):
+    """Run an exercise checker and check how it reports; return its verdict.
+
+    A checker returns a bool and prints "correct: …", or "wrong: …" with a "Hint:";
+    ``hidden`` are strings (the expected answer, as the checker could print it) that
+    must not appear in what it prints.
+    """
+
+    def run(checker, *args, hidden=(), **kwargs):
+        ok = checker(*args, **kwargs)
+        printed = capsys.readouterr().out.strip()
+        assert isinstance(ok, bool)
+        assert printed.startswith("correct:" if ok else "wrong:"), printed
+        if not ok:
+            assert "Hint:" in printed, f"a wrong answer gets a hint: {printed}"
+        for answer in hidden:
+            assert str(answer) not in printed, f"the checker gave away {answer}"
+        return ok
+
+    return run

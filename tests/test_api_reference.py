@@ -24,13 +24,12 @@ PAGE = Path(__file__).resolve().parents[1] / "chapters" / "api_reference.md"
 
 
 def modules() -> list[str]:
-    """Every module of lrdlib and lrdlib.book (the packages only re-export them)."""
-    names = []
-    for package in (lrdlib, lrdlib.book):
-        for info in pkgutil.iter_modules(package.__path__, f"{package.__name__}."):
-            if not info.ispkg:
-                names.append(info.name)
-    return sorted(names)
+    """Every module of lrdlib and its subpackages (the packages only re-export)."""
+    return sorted(
+        info.name
+        for info in pkgutil.walk_packages(lrdlib.__path__, "lrdlib.")
+        if not info.ispkg
+    )
 
 
 def public_names(module: str) -> dict[str, object]:

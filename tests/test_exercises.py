@@ -1,180 +1,106 @@
-"""The exercise checkers accept right answers and reject wrong ones."""
+"""Every chapter has at least five graded exercises, at least half of them checkable.
 
-import torch
+Each exercise opens with its level and time, ``**Basic** · about 10 min`` (levels
+Basic, Intermediate, Advanced), followed where a checker exists by ``· checked by
+`exercises.check_…```. The solution of a checked exercise calls its checker and every
+solution ends with a note on a common mistake (shown in the teacher edition, with the
+solutions). Every checker is named by an exercise and tested in its part's test file
+with a right answer (``assert judge(exercises.check_…``) and a wrong one
+(``assert not judge(exercises.check_…``).
+"""
 
-from lrdlib import losses, models, rng
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+
+import pytest
+
 from lrdlib.book import exercises
 
-
-def test_gradient_checker():
-    def right(weights, X, Y):
-        return models.dln_gradients(weights, losses.Regression.from_data(X, Y))[1]
-
-    def transposed(weights, X, Y):
-        return [g.T if g.shape[0] == g.shape[1] else g for g in right(weights, X, Y)]
-
-    assert exercises.check_dln_gradients(right)
-    assert not exercises.check_dln_gradients(transposed)
-    assert not exercises.check_dln_gradients(lambda w, X, Y: right(w, X, Y)[:-1])
+ROOT = Path(__file__).resolve().parents[1]
+MIN_EXERCISES = 5
+HEADER = re.compile(
+    r"^\*\*(Basic|Intermediate|Advanced)\*\* · about (\d+) min"
+    r"(?: · checked by `exercises\.(check_\w+)`)?$"
+)
+BLOCK = re.compile(r"^(`{3,})\{(exercise|solution)\} *(.*?)\n(.*?)^\1 *$", re.S | re.M)
 
 
-def test_orthogonal_sampler_checker():
-    assert exercises.check_orthogonal_sampler(lambda n, g: rng.haar_orthogonal(n, n, g))
+def chapters() -> list[Path]:
+    """The numbered chapters: notebooks that open with learning objectives."""
+    found = []
+    for path in sorted((ROOT / "chapters").glob("*.ipynb")):
+        first = json.loads(path.read_text())["cells"][0]
+        if "**Learning objectives.**" in "".join(first["source"]):
+            found.append(path)
+    return found
 
-    def no_fix(n, g):
-        return torch.linalg.qr(torch.randn(n, n, generator=g, dtype=torch.float64))[0]
 
-    assert not exercises.check_orthogonal_sampler(no_fix)
-    assert not exercises.check_orthogonal_sampler(
-        lambda n, g: torch.randn(n, n, generator=g, dtype=torch.float64)
+def blocks(path: Path) -> tuple[dict[str, tuple[str, str]], dict[str, str]]:
+    """The chapter's exercises, ``label -> (title, body)``, and solutions,
+    ``label -> body``."""
+    text = "\n".join(
+        "".join(cell["source"])
+        for cell in json.loads(path.read_text())["cells"]
+        if cell["cell_type"] == "markdown"
     )
+    found_exercises, solutions = {}, {}
+    for _, kind, argument, body in BLOCK.findall(text):
+        options = dict(re.findall(r"^:(\w+): *(.*)$", body, re.M))
+        body = re.sub(r"^:\w+:.*\n", "", body, flags=re.M).strip()
+        if kind == "exercise":
+            found_exercises[options.get("label", argument)] = (argument, body)
+        else:
+            solutions[argument.strip()] = body
+    return found_exercises, solutions
 
 
-def test_fraction_and_stable_rank_checker():
-    s2 = torch.tensor([1.0] + [0.8] * 5 + [5 / 44] * 44, dtype=torch.float64)
-    W = torch.diag(s2.sqrt())
-    assert exercises.check_fraction_and_stable_rank(W, 6, 0.5, 10.0)
-    assert not exercises.check_fraction_and_stable_rank(W, 6, 0.9, 10.0)  # impossible
-    assert not exercises.check_fraction_and_stable_rank(torch.eye(50), 6, 0.5, 10.0)
+def checker_of(body: str) -> str | None:
+    match = HEADER.match(body.splitlines()[0]) if body else None
+    return match.group(3) if match else None
 
 
-def test_adapter_parameter_checker():
-    def right(d_out, d_in, r, depth):
-        w = max(d_out, d_in)
-        deep = w * d_in + (depth - 2) * w * w + d_out * w
-        return r * (d_in + d_out), deep, r * (d_in + d_out) + depth * r * r
-
-    assert exercises.check_adapter_parameters(right)
-    # forgetting the compressed adapter's inner factors
-    assert not exercises.check_adapter_parameters(
-        lambda *a: (*right(*a)[:2], right(*a)[0])
-    )
-
-
-def test_compression_bases_checker():
-    def right(factors, G, k, eps):
-        return models.compression_bases(factors, G, k, eps)
-
-    def top_2k_only(factors, G, k, eps):  # the top 2k of the gradient, not k + k
-        V = torch.linalg.svd(G)[2][: 2 * k].T
-        return models.end_to_end(factors) @ V / eps ** len(factors), V
-
-    assert exercises.check_compression_bases(right)
-    assert not exercises.check_compression_bases(top_2k_only)
-
-
-def test_conv_patches_checker():
-    def right(images, k):
-        cols = torch.nn.functional.unfold(images, k, padding=k // 2)
-        return cols.permute(1, 0, 2).reshape(cols.shape[1], -1)
-
-    def sample_minor(images, k):  # samples and positions in the wrong order
-        cols = torch.nn.functional.unfold(images, k, padding=k // 2)
-        return cols.permute(1, 2, 0).reshape(cols.shape[1], -1)
-
-    assert exercises.check_conv_patches(right)
-    assert not exercises.check_conv_patches(sample_minor)
-
-
-def test_lowrank_parameter_checker():
-    def right(d, m, K, r):
-        return d * m + 2 * m * m + K * m, r * (d + r + m) + 2 * r * (2 * m + r) + K * m
-
-    assert exercises.check_lowrank_parameters(right)
-    assert not exercises.check_lowrank_parameters(
-        lambda d, m, K, r: (right(d, m, K, r)[0], 3 * r * (d + m))
-    )
-
-
-def test_half_time_checker():
-    import math
-
-    def right(s, sigma0, lr):
-        return math.log(s / sigma0 - 1) / (2 * s) / lr
-
-    assert exercises.check_half_time(right)
-    assert not exercises.check_half_time(lambda s, sigma0, lr: right(s, sigma0, lr) * 2)
-
-
-def test_half_learned_scale_checker():
-    assert exercises.check_half_learned_scale(lambda s, L: (s / 2) ** (1 / L))
-    assert not exercises.check_half_learned_scale(lambda s, L: s ** (1 / L))
-
-
-def test_orthonormal_scatter_checker():
-    assert exercises.check_orthonormal_scatter(
-        lambda n, K: (1 - 1 / n, 1 / n - 1 / (n * K))
-    )
-    assert not exercises.check_orthonormal_scatter(lambda n, K: (1, 1 / n))
-
-
-def test_separation_depth_checker():
-    import math
-
-    def right(eps, L, K, n):
-        C0, q = K * (n - 1) / (K - 1), eps**2 / n ** (1 / L)
-        l = math.floor(math.log(1e-2 / C0) / math.log(q)) + 1
-        return l if l <= L - 1 else None
-
-    assert exercises.check_separation_depth(right)
-    assert not exercises.check_separation_depth(lambda *a: 3)
-
-
-def test_whitening_rotation_checker():
-    assert exercises.check_whitening_rotation(lambda Tz, Tp: Tz @ torch.linalg.inv(Tp))
-    assert not exercises.check_whitening_rotation(lambda Tz, Tp: Tz @ Tp.T)
-
-
-def test_largest_components_checker():
-    def right(X):
-        return int(torch.linalg.matrix_rank(X - X.mean(dim=1, keepdim=True)))
-
-    assert exercises.check_largest_components(right)
-    assert not exercises.check_largest_components(lambda X: min(X.shape))
-
-
-def test_compressing_map_checker():
-    diag = torch.diag(torch.tensor([1.0, 0.1], dtype=torch.float64))
-    assert exercises.check_compressing_map(lambda: diag)
-    assert not exercises.check_compressing_map(lambda: torch.eye(2))
-    assert not exercises.check_compressing_map(lambda: torch.zeros(2, 2))
-
-
-def test_chance_level_checker():
-    from lrdlib import measures
-
-    def right(n, k):
-        g = torch.Generator().manual_seed(5)
-        draws = [
-            measures.top_energy_fraction(
-                torch.randn(n, n, generator=g, dtype=torch.float64), k
+@pytest.mark.parametrize("path", chapters(), ids=lambda p: p.stem)
+def test_graded_and_checkable_exercises(path):
+    found, solutions = blocks(path)
+    assert len(found) >= MIN_EXERCISES, f"{path.stem}: {len(found)} exercises"
+    checked = 0
+    for label, (title, body) in found.items():
+        first = body.splitlines()[0] if body else ""
+        assert HEADER.match(first), (
+            f"{path.stem}, exercise {title!r}: open with '**Basic** · about 10 min' "
+            "(Basic, Intermediate or Advanced), not {first!r}"
+        )
+        assert label in solutions, f"{path.stem}: exercise {label} has no solution"
+        assert "**Common mistake.**" in solutions[label], (
+            f"{path.stem}: the solution of {label} has no '**Common mistake.**' note"
+        )
+        name = checker_of(body)
+        if name:
+            checked += 1
+            assert name in exercises.CHECKERS, f"{path.stem}: no checker {name}"
+            assert f"exercises.{name}(" in solutions[label], (
+                f"{path.stem}: the solution of {label} should call {name}"
             )
-            for _ in range(10)
-        ]
-        return sum(draws) / len(draws)
-
-    assert exercises.check_chance_level(right)
-    assert not exercises.check_chance_level(lambda n, k: k / n)
-
-
-def test_subspace_split_checker():
-    assert exercises.check_subspace_split(
-        lambda g, V: (V @ (V.T @ g), g - V @ (V.T @ g))
+    assert checked >= math.ceil(len(found) / 2), (
+        f"{path.stem}: {checked} of {len(found)} exercises are checkable"
     )
-    # the top-k coordinates instead of the projection
-    assert not exercises.check_subspace_split(lambda g, V: (V @ V.T @ g, 0 * g))
 
 
-def test_neighbour_alignment_checker():
-    def right(W, W_next, k):
-        U = torch.linalg.svd(W)[0][:, :k]
-        V = torch.linalg.svd(W_next)[2][:k].T
-        return torch.diagonal(torch.abs(V.T @ U)).mean()
-
-    def no_abs(W, W_next, k):
-        U = torch.linalg.svd(W)[0][:, :k]
-        V = torch.linalg.svd(W_next)[2][:k].T
-        return torch.diagonal(V.T @ U).mean()
-
-    assert exercises.check_neighbour_alignment(right)
-    assert not exercises.check_neighbour_alignment(no_abs)
+def test_every_checker_is_used_and_tested():
+    named = {
+        checker_of(body) for path in chapters() for _, body in blocks(path)[0].values()
+    }
+    for part in exercises.PARTS:
+        module = part.__name__.rsplit(".", 1)[-1]
+        tests = (ROOT / "tests" / f"test_exercises_{module}.py").read_text()
+        for name in (n for n in vars(part) if n.startswith("check_")):
+            assert name in named, f"no exercise is checked by {name}"
+            for answer, verdict in (("right", "judge("), ("wrong", "not judge(")):
+                pattern = rf"assert {re.escape(verdict)}\s*exercises\.{name}\b"
+                assert re.search(pattern, tests), (
+                    f"{name}: test it with a {answer} answer"
+                )
