@@ -1,4 +1,4 @@
-"""Checkers for Part IV: CNNs, transformers, the tiny subspace, tracking (Ch. 10, 11, 14)."""
+"""Checkers for Part IV: CNNs, transformers, the tiny subspace (Chapters 10, 11, 14)."""
 
 from __future__ import annotations
 
