@@ -278,3 +278,103 @@ def test_slider_is_usable_on_a_phone(chapter, base_url, browser):
         )
     finally:
         browser.set_window_size(1280, 2000)
+
+
+# Display and inline maths, theorem and proof boxes (sphinx-proof renders them as
+# admonitions), admonitions and tables.
+CLIPPABLE = (
+    "mjx-container, div.admonition, div.proof, div.topic, table.table, "
+    "div.highlight pre"
+)
+WIDTHS = (1280, 400)
+PAGES = sorted(
+    p.stem
+    for p in (ROOT / "chapters").iterdir()
+    if p.suffix in (".ipynb", ".md") and not p.stem.startswith("_")
+)
+
+
+def clipped_elements(driver) -> list[str]:
+    """Elements whose content is cut off: wider than an ancestor that hides overflow,
+    hiding their own overflow, or running off the screen. Content in a box that
+    scrolls sideways (``overflow-x: auto``) is not cut off."""
+    return driver.execute_script(f"""
+        const hides = el => ['hidden', 'clip'].includes(getComputedStyle(el).overflowX);
+        const name = el => el.tagName.toLowerCase() + (el.className
+            ? '.' + String(el.className).trim().split(/\\s+/).join('.') : '')
+            + ' "' + el.textContent.trim().slice(0, 40) + '"';
+        const found = [];
+        for (const el of document.querySelectorAll({CLIPPABLE!r})) {{
+            if (el.offsetParent === null && getComputedStyle(el).position !== 'fixed')
+                continue;
+            const box = el.getBoundingClientRect();
+            if (box.width === 0) continue;
+            if (hides(el) && el.scrollWidth > el.clientWidth + 1) {{
+                found.push(name(el) + ' hides its own overflow'); continue;
+            }}
+            let clipped = false;
+            for (let up = el.parentElement; up && up !== document.body;
+                 up = up.parentElement) {{
+                const outer = up.getBoundingClientRect();
+                const style = getComputedStyle(up).overflowX;
+                if (['auto', 'scroll'].includes(style)) break;  // it scrolls: not cut
+                if (hides(up) && (box.right > outer.right + 1
+                                  || box.left < outer.left - 1)) {{
+                    found.push(name(el) + ' is cut by ' + name(up)); clipped = true;
+                    break;
+                }}
+            }}
+            if (!clipped && box.right > window.innerWidth + 1)
+                found.push(name(el) + ' runs off the screen');
+        }}
+        return found;""")
+
+
+def wait_for_maths(driver) -> None:
+    """Wait until MathJax has typeset the page (at once if it has no maths)."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(driver, 30).until(
+        lambda d: d.execute_script(
+            "return !document.querySelector('.math') || (window.MathJax"
+            " && MathJax.startup && MathJax.startup.promise !== undefined)"
+        ),
+        message="MathJax did not start",
+    )
+    driver.set_script_timeout(60)
+    driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "if (!document.querySelector('.math')) { done(); return; }"
+        "MathJax.startup.promise.then(() => done());"
+    )
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_nothing_is_clipped_on_desktop_or_phone(page, base_url, browser):
+    """No formula, theorem, proof, admonition, table or code block is cut off at
+    1280 px or 400 px; a wide formula scrolls inside its own box instead."""
+    try:
+        for width in WIDTHS:
+            browser.set_window_size(width, 1000)
+            browser.get(f"{base_url}/chapters/{page}.html")
+            wait_for_maths(browser)
+            problems = clipped_elements(browser)
+            assert not problems, f"{page} at {width} px: " + "; ".join(problems[:5])
+    finally:
+        browser.set_window_size(1280, 2000)
+
+
+def test_slider_readouts_cannot_be_typed_into(base_url, browser):
+    """A slider's readout is a label: on a page without a kernel, typing into it
+    would change the number but not the figure."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(f"{base_url}/chapters/{CHAPTERS[0]}.html")
+    WebDriverWait(browser, 60).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, ".widget-vbox .widget-readout")
+    )
+    editable = browser.execute_script("""
+        return Array.from(document.querySelectorAll('.widget-readout')).filter(
+            el => el.isContentEditable).length;""")
+    assert editable == 0, f"{editable} slider readouts accept typing"

@@ -131,8 +131,11 @@ def test_built_page_shows_every_figure(notebook):
 # Computed prose: a number in a chapter's text comes from the run ({glue:text}) or sits
 # in maths (quoted from a paper, with its citation, or a setting); code in the text uses
 # exact fractions. Nothing else in the markdown may be a typed decimal, "%" or "N×".
+# A paper's numbered parts ("Theorem 3.5", "App. F.1") are names, not measurements.
 EXEMPT = re.compile(
-    r"\$\$.*?\$\$|\$[^$]*\$|\{glue:[a-z]+\}`[^`]*`|\{[a-z:]+\}`[^`]*`|:label:[^\n]*",
+    r"\$\$.*?\$\$|\$[^$]*\$|\{glue:[a-z]+\}`[^`]*`|\{[a-z:]+\}`[^`]*`|:label:[^\n]*"
+    r"|\b(?:Theorem|Lemma|Proposition|Corollary|Fig\.|Figure|Table|Sec\.|Section"
+    r"|App\.|Appendix|Eq\.)\s+[A-Z]?\d+(?:\.\d+)*",
     re.S,
 )
 TYPED_NUMBER = re.compile(r"(?<![\w.\-])(\d+\.\d+|\d+(?:\.\d+)?\s?%|\d+(?:\.\d+)?×)")
@@ -155,6 +158,8 @@ def test_the_rule_catches_typed_numbers():
     assert not typed_numbers(
         "{glue:text}`leak:.1e`, $\\rho = 0.95$, $2.3\\times$ {cite}`a`"
     )
+    assert not typed_numbers("Theorem 3.5 of {cite}`a` and its App. F.1")
+    assert typed_numbers("Theorem 3.5 holds for 0.5 of the runs")
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
@@ -227,6 +232,25 @@ def test_every_figure_has_a_caption(notebook):
         )
     ]
     assert not missing, f"{notebook.name}: figure cells without a caption: {missing}"
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+def test_the_text_refers_to_every_figure_by_number(notebook):
+    """Each captioned figure is cited in the chapter's text with ``{numref}``, so the
+    prose says which figure shows what (on paper a figure may float away)."""
+    cells = json.loads(notebook.read_text())["cells"]
+    text = "\n".join(
+        "".join(c["source"]) for c in cells if c["cell_type"] == "markdown"
+    )
+    cited = set(re.findall(r"\{numref\}`(?:[^`<]*<)?([\w-]+)>?`", text))
+    names = [
+        c["metadata"]["mystnb"]["figure"]["name"]
+        for c in cells
+        if c["cell_type"] == "code"
+        and c["metadata"].get("mystnb", {}).get("figure", {}).get("name")
+    ]
+    uncited = [name for name in names if name not in cited]
+    assert not uncited, f"{notebook.name}: the text never cites {uncited}"
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)

@@ -111,3 +111,21 @@ def test_figure_slider_without_stack_rerenders_into_an_output(monkeypatch):
     assert out.outputs[0]["data"]["image/png"].startswith(
         "iVBORw0KGgo"
     )  # base64 of a PNG header
+
+
+def test_the_pdf_prints_the_sliders_values_under_the_figure(monkeypatch):
+    shown = []
+    monkeypatch.setattr(lw, "display", lambda obj, raw=False: shown.append(obj))
+    lw.figure_sliders(
+        lambda eps, depth: render(eps * depth),
+        {
+            "eps": lw.Control([0.1, 0.5], 0.5, "init scale ε"),
+            "depth": lw.Control([2, 3], 2, "depth_L"),
+        },
+    )
+    note = shown[-1]
+    assert note["text/html"] == ""  # the page and a live notebook show the sliders
+    assert note["text/latex"] == (
+        "\\emph{Printed at init scale ε = 0.5, depth\\_L = 2; the online book has "
+        "sliders for it.}"
+    )

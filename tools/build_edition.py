@@ -2,12 +2,14 @@
 
     python tools/build_edition.py teacher  # solutions shown   → _build/teacher/...
     python tools/build_edition.py student  # solutions removed → _build/student/...
+    python tools/build_edition.py a4 --builder pdflatex  # the book's PDF on A4 paper
 
-Each lands in ``_build/<edition>/_build/html``. The student edition sets
-sphinx-exercise's ``hide_solutions``, which drops every ``solution`` block from the
-rendered pages. Both editions read the book build's jupyter-cache, so after the book is
-built no notebook runs again. Extra arguments are passed to ``jupyter-book build`` (e.g.
-``-W -n --keep-going``).
+Each lands in ``_build/<edition>/_build/html`` (``latex`` with ``--builder pdflatex``).
+The student edition sets sphinx-exercise's ``hide_solutions``, which drops every
+``solution`` block from the rendered pages; the A4 edition is the book itself, printed
+on A4 instead of US letter paper. Every edition reads the book build's jupyter-cache, so
+after the book is built no notebook runs again. Extra arguments are passed to
+``jupyter-book build`` (e.g. ``-W -n --keep-going``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+EDITIONS = ("teacher", "student", "a4")
 
 
 def lrdlib_digest() -> str:
@@ -35,13 +38,17 @@ def lrdlib_digest() -> str:
 
 
 def main() -> int:
-    if len(sys.argv) < 2 or sys.argv[1] not in ("teacher", "student"):
+    if len(sys.argv) < 2 or sys.argv[1] not in EDITIONS:
         print(__doc__)
         return 2
     edition, extra = sys.argv[1], sys.argv[2:]
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
-    config["title"] = f"{config['title']} ({edition} edition)"
-    config["sphinx"]["config"]["hide_solutions"] = edition == "student"
+    sphinx = config["sphinx"]["config"]
+    if edition == "a4":
+        sphinx["latex_elements"]["papersize"] = "a4paper"
+    else:
+        config["title"] = f"{config['title']} ({edition} edition)"
+    sphinx["hide_solutions"] = edition == "student"
     # The editions differ only in rendering: they read the executed notebooks from the
     # book build's jupyter-cache (_build/.jupyter_cache), so no chapter runs twice. The
     # cache keys on code cells, not on lrdlib: it is emptied when lrdlib changes.

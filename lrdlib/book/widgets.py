@@ -34,6 +34,7 @@ import PIL.Image
 from IPython.display import Image, display
 
 MAX_FRAMES = 256  # a page carries every frame: beyond this, coarsen the grid
+LATEX_SPECIALS = str.maketrans({c: "\\" + c for c in "&%$#_{}"})
 
 
 @dataclass(frozen=True)
@@ -215,6 +216,8 @@ def figure_sliders(
     def selected():
         return tuple(s.value for s in sliders)
 
+    printed = {c.description: str(d) for c, d in zip(controls.values(), defaults)}
+
     if live_only:
         out = widgets.Output()
 
@@ -225,7 +228,9 @@ def figure_sliders(
         for s in sliders:
             s.observe(show, names="index")
         out.append_display_data(Image(data=pngs[defaults], format="png"))
-        return display_with_default(widgets.VBox([*sliders, out]), pngs[defaults])
+        box = display_with_default(widgets.VBox([*sliders, out]), pngs[defaults])
+        display_print_note(printed)
+        return box
 
     frames = {}
     for combo in combos:
@@ -257,7 +262,29 @@ def figure_sliders(
     box = widgets.VBox([*sliders, root])
     if fixed_axes:
         box.add_class(f"lrd-fixed-{fixed_axes}")
-    return display_with_default(box, pngs[defaults])
+    display_with_default(box, pngs[defaults])
+    display_print_note(printed)
+    return box
+
+
+def print_note(settings: Mapping[str, object]) -> str:
+    """The sentence the PDF prints under a slider's figure: the values it shows.
+
+    settings : slider description → the value the printed figure is drawn at.
+    """
+    shown = ", ".join(f"{name} = {value}" for name, value in settings.items())
+    sliders = "a slider" if len(settings) == 1 else "sliders"
+    return f"Printed at {shown}; the online book has {sliders} for it."
+
+
+def display_print_note(settings: Mapping[str, object]) -> None:
+    """Display ``print_note(settings)`` for the PDF only.
+
+    The output carries the sentence as ``text/latex`` beside an empty ``text/html``:
+    the PDF prints it, the page and a live notebook (which show the slider) do not.
+    """
+    latex = print_note(settings).translate(LATEX_SPECIALS)
+    display({"text/html": "", "text/latex": f"\\emph{{{latex}}}"}, raw=True)
 
 
 def display_with_default(box: widgets.VBox, default_png: bytes) -> widgets.VBox:
