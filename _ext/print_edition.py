@@ -1,8 +1,13 @@
-"""The PDF as a printed book: the folded code left out.
+"""The PDF as a printed book: the folded code left out, sliders in print wording.
 
 On the page, plotting and check cells are folded (``hide-input``): the reader sees the
 figure or the passed checks and may unfold the code. Paper cannot unfold, so the LaTeX
 builder drops those cells' code and keeps their outputs; every other cell's code stays.
+
+A slider prints as its default figure. Its output carries, as ``text/plain``, the
+sentence ``lrdlib.book.widgets.print_note`` wrote ("Printed at ε = 0.1; the online book
+has a slider for it."): the LaTeX builder appends it to the figure's caption, before
+myst-nb keeps only the PNG of the bundle.
 """
 
 from __future__ import annotations
@@ -28,6 +33,35 @@ class DropFoldedCode(SphinxPostTransform):
                     cell.remove(child)
 
 
+WIDGET = "application/vnd.jupyter.widget-view+json"
+
+
+class PrintSliderNote(SphinxPostTransform):
+    """Add each slider's print note to its figure's caption in the LaTeX doctree."""
+
+    default_priority = 3  # before myst-nb's SelectMimeType (4) drops the text/plain
+    builders = ("latex",)
+
+    def run(self, **kwargs) -> None:
+        for bundle in list(self.document.findall(nodes.container)):
+            if bundle.get("nb_element") != "mime_bundle":
+                continue
+            mimes = {child.get("mime_type"): child for child in bundle.children}
+            note = mimes.get("text/plain")
+            if WIDGET not in mimes or note is None:
+                continue
+            text = note.astext().strip().strip("'\"")
+            figure = bundle.parent
+            if not text.startswith("Printed at") or not isinstance(
+                figure, nodes.figure
+            ):
+                continue
+            for caption in figure.findall(nodes.caption):
+                caption += nodes.Text(" " + text)
+                break
+
+
 def setup(app):
     app.add_post_transform(DropFoldedCode)
+    app.add_post_transform(PrintSliderNote)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -34,7 +34,6 @@ import PIL.Image
 from IPython.display import Image, display
 
 MAX_FRAMES = 256  # a page carries every frame: beyond this, coarsen the grid
-LATEX_SPECIALS = str.maketrans({c: "\\" + c for c in "&%$#_{}"})
 
 
 @dataclass(frozen=True)
@@ -228,9 +227,9 @@ def figure_sliders(
         for s in sliders:
             s.observe(show, names="index")
         out.append_display_data(Image(data=pngs[defaults], format="png"))
-        box = display_with_default(widgets.VBox([*sliders, out]), pngs[defaults])
-        display_print_note(printed)
-        return box
+        return display_with_default(
+            widgets.VBox([*sliders, out]), pngs[defaults], print_note(printed)
+        )
 
     frames = {}
     for combo in combos:
@@ -262,9 +261,7 @@ def figure_sliders(
     box = widgets.VBox([*sliders, root])
     if fixed_axes:
         box.add_class(f"lrd-fixed-{fixed_axes}")
-    display_with_default(box, pngs[defaults])
-    display_print_note(printed)
-    return box
+    return display_with_default(box, pngs[defaults], print_note(printed))
 
 
 def print_note(settings: Mapping[str, object]) -> str:
@@ -277,23 +274,19 @@ def print_note(settings: Mapping[str, object]) -> str:
     return f"Printed at {shown}; the online book has {sliders} for it."
 
 
-def display_print_note(settings: Mapping[str, object]) -> None:
-    """Display ``print_note(settings)`` for the PDF only.
-
-    The output carries the sentence as ``text/latex`` beside an empty ``text/html``:
-    the PDF prints it, the page and a live notebook (which show the slider) do not.
-    """
-    latex = print_note(settings).translate(LATEX_SPECIALS)
-    display({"text/html": "", "text/latex": f"\\emph{{{latex}}}"}, raw=True)
-
-
-def display_with_default(box: widgets.VBox, default_png: bytes) -> widgets.VBox:
+def display_with_default(
+    box: widgets.VBox, default_png: bytes, note: str = ""
+) -> widgets.VBox:
     """Display the widget and, in the same output, its default figure as PNG.
 
-    The PNG is the fallback of every renderer without widgets.
+    The PNG is the fallback of every renderer without widgets; ``note`` (see
+    ``print_note``) rides along as the bundle's ``text/plain``, which the book's PDF
+    adds to the figure's caption (``_ext/print_edition.py``).
     """
     bundle = box._repr_mimebundle_()
     bundle["image/png"] = base64.b64encode(default_png).decode("ascii")
+    if note:
+        bundle["text/plain"] = note
     display(bundle, raw=True)
     return box
 
