@@ -42,7 +42,8 @@ class WriteGluedNumbers(SphinxTransform):
             text = node.astext()
             written = prose_number(text)
             if written != text:
-                node.children = [nodes.Text(written)]
+                node.clear()
+                node += nodes.Text(written)
 
 
 def setup(app):
