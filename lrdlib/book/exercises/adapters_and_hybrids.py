@@ -6,29 +6,15 @@ import numpy as np
 import torch
 
 from ... import adapters, data, measures, models, rng
-from .verdict import verdict
-
-
-def _as_tensor(value) -> torch.Tensor | None:
-    """The reader's answer as a float64 tensor, or ``None`` if it is not one."""
-    try:
-        return torch.as_tensor(value, dtype=torch.float64)
-    except (TypeError, ValueError, RuntimeError):
-        return None
-
-
-def _as_int(value) -> int | None:
-    """The reader's answer as an int, or ``None`` if it is not a whole number."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError, RuntimeError):
-        return None
-    return int(number) if number.is_integer() else None
-
-
-def _shape(value) -> str:
-    shape = getattr(value, "shape", None)
-    return str(tuple(shape)) if shape is not None else type(value).__name__
+from .verdict import (
+    as_int,
+    as_number,
+    as_numbers,
+    as_tensor,
+    as_tensors,
+    relative_error,
+    verdict,
+)
 
 
 def _generators(seed: int, n: int) -> list[torch.Generator]:
@@ -47,15 +33,14 @@ def check_compressing_map(reader_fn, seed: int = 0) -> bool:
     identity within-class covariance (two draws of 4000 points), and keep a linear
     probe's accuracy (``W`` invertible). Prints the verdict and returns it.
     """
-    W = _as_tensor(reader_fn())
-    if W is None or W.shape != (2, 2):
-        return verdict(
-            [
-                f"your map should be a 2 × 2 matrix, got {_shape(W)}. Hint: return "
-                "a tensor such as torch.diag(torch.tensor([a, b]))."
-            ],
-            "",
-        )
+    W, problem = as_tensor(
+        reader_fn(),
+        "your map",
+        "return a 2 × 2 tensor such as torch.diag(torch.tensor([a, b])).",
+        (2, 2),
+    )
+    if W is None:
+        return verdict([problem], "")
     if abs(float(torch.linalg.det(W))) < 1e-12:
         return verdict(
             [
@@ -100,13 +85,13 @@ def check_singular_value_rank(reader_fn, seed: int = 0) -> bool:
         mean = torch.randn(m, 1, generator=g, dtype=torch.float64)
         H = U @ torch.diag(s) @ V.T * n**0.5 + 3 * mean
         expected = measures.singular_value_rank(H, share)
-        raw = reader_fn(H.clone(), share)
-        answer = _as_int(raw)
+        answer, problem = as_int(
+            reader_fn(H.clone(), share),
+            "your rank",
+            "return int(k) of the count of singular values kept.",
+        )
         if answer is None:
-            wrong.append(
-                f"your function should return a whole number, got {_shape(raw)}. "
-                "Hint: return int(k) of the count of singular values kept."
-            )
+            wrong.append(problem)
             break
         if answer == expected:
             continue
@@ -150,14 +135,13 @@ def check_class_mean_discrimination(reader_fn, seed: int = 0) -> bool:
         means = torch.randn(m, K, generator=g, dtype=torch.float64) + 2
         H = means[:, labels] + torch.randn(m, len(labels), generator=g).double()
         expected = measures.discrimination(H, labels, centred=False)
-        raw = reader_fn(H.clone(), labels.clone())
-        try:
-            answer = float(raw)
-        except (TypeError, ValueError, RuntimeError):
-            wrong.append(
-                f"your function should return one number, got {_shape(raw)}. Hint: "
-                "reduce the matrix of cosines to one value with float(...)."
-            )
+        answer, problem = as_number(
+            reader_fn(H.clone(), labels.clone()),
+            "your discrimination",
+            "reduce the matrix of cosines to one value with float(...).",
+        )
+        if answer is None:
+            wrong.append(problem)
             break
         if abs(answer - expected) <= 1e-8 * max(1.0, abs(expected)):
             continue
@@ -209,16 +193,15 @@ def check_adapter_parameters(reader_fn, seed: int = 0) -> bool:
             adapters.compress_adapter(deep, G, r, 0.1),
         )
         expected = [sum(A.numel() for A in chain) for chain in built]
-        raw = reader_fn(d_out, d_in, r, depth)
-        try:
-            answer = [_as_int(n) for n in raw]
-        except TypeError:
-            answer = []
-        if len(answer) != 3 or None in answer:
-            wrong.append(
-                f"your function should return three whole numbers, got {raw!r}. "
-                "Hint: return (vanilla, deep, compressed) as a tuple of ints."
-            )
+        answer, problem = as_numbers(
+            reader_fn(d_out, d_in, r, depth),
+            3,
+            "your counts",
+            "return (vanilla, deep, compressed) as a tuple of ints.",
+            whole=True,
+        )
+        if answer is None:
+            wrong.append(problem)
             break
         names = ("vanilla LoRA", "Deep LoRA", "compressed")
         for name, ours, ref, hint in zip(names, answer, expected, _PARAMETER_HINTS):
@@ -253,16 +236,16 @@ def check_compression_bases(reader_fn, seed: int = 0) -> bool:
         G = torch.randn(d, d, generator=g, dtype=factors[0].dtype)
         U_ref, V_ref = models.compression_bases(factors, G, k, eps)
         raw = reader_fn([A.clone() for A in factors], G.clone(), k, eps)
-        try:
-            U, V = (_as_tensor(B) for B in raw)
-        except (TypeError, ValueError):
-            U = V = None
-        if U is None or V is None:
-            wrong.append(
-                "your function should return two matrices (U, V). Hint: return "
-                "U, V as a tuple of tensors, U first."
-            )
+        pair, problem = as_tensors(
+            raw,
+            "your (U, V)",
+            "return U, V as a tuple of tensors, U first.",
+            [None] * 2,
+        )
+        if pair is None:
+            wrong.append(problem)
             break
+        U, V = pair
         if U.shape != U_ref.shape or V.shape != V_ref.shape:
             wrong.append(
                 f"your U is {tuple(U.shape)} and V {tuple(V.shape)} for k = {k}. "
@@ -330,13 +313,13 @@ def check_update_rank(reader_fn, seed: int = 0) -> bool:
             expected = 0
         else:
             expected = min(int(np.linalg.matrix_rank(dW.numpy())), cap)
-        raw = reader_fn(dW.clone(), cap, floor)
-        answer = _as_int(raw)
+        answer, problem = as_int(
+            reader_fn(dW.clone(), cap, floor),
+            "your rank",
+            "wrap the count in int(...).",
+        )
         if answer is None:
-            wrong.append(
-                f"your function should return a whole number, got {_shape(raw)}. "
-                "Hint: wrap the count in int(...)."
-            )
+            wrong.append(problem)
             break
         if answer != expected:
             side = "too small" if answer < expected else "too large"
@@ -365,16 +348,17 @@ def check_lora_first_adam_step(reader_fn, seed: int = 0) -> bool:
         with torch.no_grad():  # Adam's first step: m̂ = g, v̂ = g², step lr·g/(|g|+ε)
             A_1, B_1 = (p - lr * p.grad / (p.grad.abs() + 1e-8) for p in (A, B))
             expected = B_1 @ A_1
-        raw = reader_fn(A0.clone(), G.clone(), lr)
-        answer = _as_tensor(raw)
-        if answer is None or answer.shape != expected.shape:
-            wrong.append(
-                f"your ΔW is {_shape(raw)}, not the shape of the adapted weight (that "
-                "of G). Hint: ΔW = B_1 A with B_1 of shape (d_out, r) and A (r, d_in)."
-            )
+        answer, problem = as_tensor(
+            reader_fn(A0.clone(), G.clone(), lr),
+            "your ΔW",
+            "ΔW has the shape of the adapted weight, that of G: it is B_1 A with B_1 "
+            "of shape (d_out, r) and A (r, d_in).",
+            G.shape,
+        )
+        if answer is None:
+            wrong.append(problem)
             break
-        error = float(torch.linalg.matrix_norm(answer - expected))
-        if error <= 1e-5 * float(torch.linalg.matrix_norm(expected)):
+        if relative_error(answer, expected) <= 1e-5:
             continue
         gd = -lr * G @ A0.T @ A0
         cos = float((answer * gd).sum() / (answer.norm() * gd.norm() + 1e-300))
@@ -412,15 +396,14 @@ def check_spectral_chain(reader_fn, seed: int = 0) -> bool:
         surrogate = mask * Y / 0.5
         ref = models.spectral_compress(surrogate, 2 * r, depth, eps).layers()
         raw = reader_fn(surrogate.clone(), 2 * r, depth, eps)
-        try:
-            chain = [_as_tensor(A) for A in raw]
-        except TypeError:
-            chain = [None]
-        if None in chain or len(chain) != depth:
-            wrong.append(
-                "your chain should be a list of depth matrices. Hint: two outer "
-                "factors around depth − 2 inner ones, first factor first."
-            )
+        chain, problem = as_tensors(
+            raw,
+            "your chain",
+            "two outer factors around depth − 2 inner ones, first factor first.",
+            [None] * depth,
+        )
+        if chain is None:
+            wrong.append(problem)
             break
         bad = [i for i, (A, R) in enumerate(zip(chain, ref)) if A.shape != R.shape]
         if bad:
@@ -457,10 +440,7 @@ def check_spectral_chain(reader_fn, seed: int = 0) -> bool:
                 "descending order), V̂ᵀ in the first factor and Û in the last."
             )
             break
-        ours, theirs = models.end_to_end(chain), models.end_to_end(ref)
-        if float(torch.linalg.matrix_norm(ours - theirs)) > 1e-8 * float(
-            torch.linalg.matrix_norm(theirs)
-        ):
+        if relative_error(models.end_to_end(chain), models.end_to_end(ref)) > 1e-8:
             wrong.append(
                 "your chain's product is not ε^L Û V̂ᵀ. Hint: pair the i-th right "
                 "singular vector with the i-th left one, with the signs the SVD gives."

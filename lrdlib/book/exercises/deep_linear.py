@@ -14,29 +14,9 @@ import numpy as np
 import torch
 
 from ... import data, init, losses, models, rng, theory
-from .verdict import verdict
+from .verdict import as_number, as_tensor, as_tensors, relative_error, verdict
 
-
-def _tensor(value) -> torch.Tensor | None:
-    """``value`` as a float64 tensor, or ``None`` if it is not array-like."""
-    try:
-        return torch.as_tensor(value, dtype=torch.float64)
-    except (TypeError, ValueError, RuntimeError):
-        return None
-
-
-def _number(value) -> float | None:
-    """``value`` as a float, or ``None`` if it is not a single number."""
-    try:
-        return float(value)
-    except (TypeError, ValueError, RuntimeError):
-        return None
-
-
-def _relative(A: torch.Tensor, B: torch.Tensor) -> float:
-    """``‖A − B‖ / ‖B‖`` (Frobenius), with ``‖B‖ = 0`` read as 1."""
-    scale = float(torch.linalg.vector_norm(B)) or 1.0
-    return float(torch.linalg.vector_norm(A - B)) / scale
+_STEPS_HINT = "return the count of GD steps as a float or an int."
 
 
 def _haar_corner(corner: list[float], n: int) -> str | None:
@@ -98,22 +78,24 @@ def check_dln_gradients(reader_fn, seed: int = 0) -> bool:
                 "layer, the first layer's included."
             )
             return False
-        answer = [_tensor(A) for A in answer]
-        for l, (A, W) in enumerate(zip(answer, weights), start=1):
-            if A is None or A.shape != W.shape:
-                shape = "not a tensor" if A is None else f"shape {tuple(A.shape)}"
-                print(
-                    f"wrong: your ∂ℓ/∂W_{l} has {shape}, but W_{l} is "
-                    f"{tuple(W.shape)} (widths {widths}). Hint: a gradient has the "
-                    "shape of its layer; check the transposes of W_{L:l+1} and "
-                    "W_{l−1:1}."
-                )
-                return False
-        errors = [_relative(A, R) for A, R in zip(answer, reference)]
+        hint = (
+            "a gradient has the shape of its layer; check the transposes of "
+            "W_{L:l+1} and W_{l−1:1}."
+        )
+        answer, problem = as_tensors(
+            answer,
+            f"your gradients for widths {widths}",
+            hint,
+            [W.shape for W in weights],
+        )
+        if answer is None:
+            print("wrong:", problem)
+            return False
+        errors = [relative_error(A, R) for A, R in zip(answer, reference)]
         if max(errors) > 1e-8:
             l = int(np.argmax(errors)) + 1
             reversed_ok = all(
-                A.shape == R.shape and _relative(A, R) < 1e-8
+                A.shape == R.shape and relative_error(A, R) < 1e-8
                 for A, R in zip(answer[::-1], reference)
             )
             hint = (
@@ -142,16 +124,15 @@ def check_half_time(reader_fn) -> bool:
     for s, sigma0, lr in ((1.0, 1e-3, 1e-3), (4.0, 1e-2, 5e-4), (2.0, 1e-4, 1e-3)):
         curve = theory.mode_gd(s, math.sqrt(sigma0), 2, lr, int(20 / (s * lr)))
         measured = theory.learning_time(curve, s)
-        answer = _number(reader_fn(s, sigma0, lr))
+        answer, problem = as_number(
+            reader_fn(s, sigma0, lr), "your step count", _STEPS_HINT
+        )
         if answer is None:
-            wrong.append(
-                "your function did not return a number. Hint: return the count of GD "
-                "steps as a float or an int."
-            )
+            wrong.append(problem)
             break
         if abs(answer - measured) <= 0.02 * measured:
             continue
-        if abs(answer * lr - measured) <= 0.02 * measured:
+        if abs(answer / lr - measured) <= 0.02 * measured:
             hint = "τ counts time in units of η·t; divide it by η to count steps."
         elif answer > measured:
             hint = "the rate in the exponent of the logistic curve is 2s, not s."
@@ -174,11 +155,11 @@ def check_half_learned_scale(reader_fn) -> bool:
     wrong = []
     for s, depth in ((1.0, 3), (4.0, 2), (0.5, 5)):
         expected = (s / 2) ** (1 / depth)
-        answer = _number(reader_fn(s, depth))
+        answer, problem = as_number(
+            reader_fn(s, depth), "your ε", "return ε as a float."
+        )
         if answer is None:
-            wrong.append(
-                "your function did not return a number. Hint: return ε as a float."
-            )
+            wrong.append(problem)
             break
         if abs(answer - expected) <= 1e-6 * expected:
             continue
@@ -211,16 +192,15 @@ def check_deep_half_time(reader_fn) -> bool:
         plateau = sigma0 ** (2 / depth - 1) / (s * (depth - 2)) / lr
         curve = theory.mode_gd(s, sigma0 ** (1 / depth), depth, lr, int(3 * plateau))
         measured = theory.learning_time(curve, s)
-        answer = _number(reader_fn(s, sigma0, depth, lr))
+        answer, problem = as_number(
+            reader_fn(s, sigma0, depth, lr), "your step count", _STEPS_HINT
+        )
         if answer is None:
-            wrong.append(
-                "your function did not return a number. Hint: return the count of GD "
-                "steps as a float or an int."
-            )
+            wrong.append(problem)
             break
         if abs(answer - measured) <= 0.01 * measured:
             continue
-        if abs(answer * lr - measured) <= 0.01 * measured:
+        if abs(answer / lr - measured) <= 0.01 * measured:
             hint = "the integral gives the time τ = ηt; divide it by η to count steps."
         elif abs(answer - plateau) <= 1e-6 * plateau:
             hint = (
@@ -257,24 +237,26 @@ def check_whitening_rotation(reader_fn, seed: int = 0) -> bool:
         X = X @ torch.randn(d, 200, generator=g, dtype=torch.float64)
         _, T_zca, _ = data.whiten(X, method="zca")
         _, T_pca, _ = data.whiten(X, method="pca")
-        Q = _tensor(reader_fn(T_zca.clone(), T_pca.clone()))
-        if Q is None or Q.shape != (d, d):
-            shape = "is not a tensor" if Q is None else f"has shape {tuple(Q.shape)}"
-            wrong.append(
-                f"your Q {shape}, but the transforms are {d} × {d}. Hint: Q maps PCA "
-                "coordinates to ZCA ones, so it is square of the same size."
-            )
+        Q, problem = as_tensor(
+            reader_fn(T_zca.clone(), T_pca.clone()),
+            f"your Q for {d} × {d} transforms",
+            "Q maps PCA coordinates to ZCA ones, so it is square of the same size.",
+            (d, d),
+        )
+        if Q is None:
+            wrong.append(problem)
             break
         eye = torch.eye(d, dtype=torch.float64)
-        if _relative(Q @ T_pca, T_zca) > 1e-8:
+        error = relative_error(Q @ T_pca, T_zca)
+        if error > 1e-8:
             hint = (
                 "T_pca is not orthogonal, so its transpose is not its inverse."
-                if _relative(Q, T_zca @ T_pca.T) < 1e-8
+                if relative_error(Q, T_zca @ T_pca.T) < 1e-8
                 else "solve Q T_pca = T_zca for Q by multiplying on the right."
             )
             wrong.append(
-                f"your Q T_pca differs from T_zca by {_relative(Q @ T_pca, T_zca):.1e} "
-                f"(relative) for d = {d}. Hint: {hint}"
+                f"your Q T_pca differs from T_zca by {error:.1e} (relative) for "
+                f"d = {d}. Hint: {hint}"
             )
         elif float(torch.linalg.matrix_norm(Q @ Q.T - eye)) > 1e-8:
             wrong.append(
@@ -297,9 +279,9 @@ def check_largest_components(reader_fn, seed: int = 0) -> bool:
         X = X @ torch.randn(rank, N, generator=g, dtype=torch.float64)
         centred = X - X.mean(dim=1, keepdim=True)
         expected = int(torch.linalg.matrix_rank(centred))
-        answer = _number(reader_fn(X.clone()))
+        answer, problem = as_number(reader_fn(X.clone()), "your k", "return k.")
         if answer is None:
-            wrong.append("your function did not return a number. Hint: return k.")
+            wrong.append(problem)
             break
         if answer == expected:
             continue
@@ -330,14 +312,15 @@ def check_zca_whitening(reader_fn, seed: int = 0) -> bool:
         A = rng.haar_orthogonal(d, d, g) @ torch.diag(scales)
         X = A @ torch.randn(d, N, generator=g, dtype=torch.float64) + 3.0
         reference, _, _ = data.whiten(X, method="zca")
-        Xw = _tensor(reader_fn(X.clone()))
-        if Xw is None or Xw.shape != X.shape:
-            shape = "is not a tensor" if Xw is None else f"has shape {tuple(Xw.shape)}"
-            wrong.append(
-                f"your output {shape} for X of shape {tuple(X.shape)}. Hint: ZCA keeps "
-                "all d coordinates and N samples; take the thin SVD "
-                "(full_matrices=False)."
-            )
+        Xw, problem = as_tensor(
+            reader_fn(X.clone()),
+            f"your output for X of shape {tuple(X.shape)}",
+            "ZCA keeps all d coordinates and N samples; take the thin SVD "
+            "(full_matrices=False).",
+            X.shape,
+        )
+        if Xw is None:
+            wrong.append(problem)
             break
         if float(Xw.mean(dim=1).abs().max()) > 1e-8:
             wrong.append(
@@ -351,7 +334,7 @@ def check_zca_whitening(reader_fn, seed: int = 0) -> bool:
                 f"{data.whitening_error(Xw):.1e}. Hint: with X_c = U S Vᵀ, drop S; "
                 "U Vᵀ has orthonormal rows."
             )
-        elif _relative(Xw, reference) > 1e-8:
+        elif relative_error(Xw, reference) > 1e-8:
             wrong.append(
                 "your output is white and centred but it is not ZCA: it is a rotation "
                 "of it, away from the original coordinates. Hint: Vᵀ alone is PCA "
@@ -372,14 +355,15 @@ def check_least_squares_map(reader_fn, seed: int = 0) -> bool:
         scales = torch.logspace(0, 1, d, dtype=torch.float64)
         X = torch.diag(scales) @ torch.randn(d, N, generator=g, dtype=torch.float64)
         Y = torch.randn(d_y, N, generator=g, dtype=torch.float64)
-        W = _tensor(reader_fn(X.clone(), Y.clone()))
-        if W is None or W.shape != (d_y, d):
-            shape = "is not a tensor" if W is None else f"has shape {tuple(W.shape)}"
-            wrong.append(
-                f"your W {shape}, but it must map R^{d} to R^{d_y} (X is "
-                f"{tuple(X.shape)}, Y is {tuple(Y.shape)}). Hint: W has as many rows "
-                "as Y and as many columns as X."
-            )
+        W, problem = as_tensor(
+            reader_fn(X.clone(), Y.clone()),
+            f"your W for X of shape {tuple(X.shape)}, Y of shape {tuple(Y.shape)}",
+            f"W maps R^{d} to R^{d_y}: it has as many rows as Y and as many columns "
+            "as X.",
+            (d_y, d),
+        )
+        if W is None:
+            wrong.append(problem)
             break
         residual = float(torch.linalg.vector_norm((W @ X - Y) @ X.T)) / float(
             torch.linalg.vector_norm(Y @ X.T)
@@ -387,7 +371,7 @@ def check_least_squares_map(reader_fn, seed: int = 0) -> bool:
         if residual > 1e-8:
             hint = (
                 "Y Xᵀ minimises the loss only when X Xᵀ = I; here it does not."
-                if _relative(W, Y @ X.T) < 1e-8
+                if relative_error(W, Y @ X.T) < 1e-8
                 else "solve the normal equations W (X Xᵀ) = Y Xᵀ for W."
             )
             wrong.append(
@@ -413,13 +397,14 @@ def check_orthogonal_sampler(
     g = rng.check_random_state(seed)
     corner = []
     for _ in range(n_samples):
-        Q = _tensor(reader_fn(n, g))
-        if Q is None or Q.shape != (n, n):
-            shape = "is not a tensor" if Q is None else f"has shape {tuple(Q.shape)}"
-            print(
-                f"wrong: your Q {shape}, but an {n} × {n} matrix was asked for. Hint: "
-                "draw an n × n Gaussian and keep the Q of its QR factorisation."
-            )
+        Q, problem = as_tensor(
+            reader_fn(n, g),
+            "your Q",
+            "draw an n × n Gaussian and keep the Q of its QR factorisation.",
+            (n, n),
+        )
+        if Q is None:
+            print("wrong:", problem)
             return False
         err = float(torch.linalg.matrix_norm(Q.T @ Q - torch.eye(n, dtype=Q.dtype)))
         if err > 1e-10:
@@ -448,16 +433,15 @@ def check_semi_orthogonal(reader_fn, n_samples: int = 500, seed: int = 0) -> boo
     for rows, cols in ((3, 6), (6, 3), (4, 4)):
         corner = []
         for _ in range(n_samples):
-            Q = _tensor(reader_fn(rows, cols, g))
-            if Q is None or Q.shape != (rows, cols):
-                shape = (
-                    "is not a tensor" if Q is None else f"has shape {tuple(Q.shape)}"
-                )
-                print(
-                    f"wrong: for ({rows}, {cols}) your matrix {shape}. Hint: QR a tall "
-                    "max × min Gaussian (its thin Q is tall) and transpose the result "
-                    "when rows < cols."
-                )
+            Q, problem = as_tensor(
+                reader_fn(rows, cols, g),
+                f"for ({rows}, {cols}) your matrix",
+                "QR a tall max × min Gaussian (its thin Q is tall) and transpose the "
+                "result when rows < cols.",
+                (rows, cols),
+            )
+            if Q is None:
+                print("wrong:", problem)
                 return False
             small = Q @ Q.T if rows <= cols else Q.T @ Q
             eye = torch.eye(min(rows, cols), dtype=torch.float64)
@@ -499,13 +483,15 @@ def check_unused_decay(reader_fn, seed: int = 0) -> bool:
                 _, grads = models.dln_gradients(weights, loss)
                 weights = [W - lr * G for W, G in zip(weights, grads)]
         middle = np.array(middle)
-        answer = _tensor(reader_fn(eps, lr, n_steps, depth))
-        if answer is None or answer.shape != (n_steps + 1,):
-            shape = "is not an array" if answer is None else f"has shape {answer.shape}"
-            wrong.append(
-                f"for {n_steps} steps your ρ {shape}. Hint: return ρ(0) = ε and every "
-                "step after it, n_steps + 1 values in a 1-D array."
-            )
+        answer, problem = as_tensor(
+            reader_fn(eps, lr, n_steps, depth),
+            f"for {n_steps} steps your ρ",
+            "return ρ(0) = ε and every step after it, n_steps + 1 values in a 1-D "
+            "array.",
+            (n_steps + 1,),
+        )
+        if answer is None:
+            wrong.append(problem)
             break
         answer = answer.numpy()
         off = np.abs(answer - middle) > 1e-9 * np.abs(middle)
@@ -556,30 +542,28 @@ def check_balance_drift(reader_fn, seed: int = 0) -> bool:
                 "per junction between consecutive layers, L − 1 in all."
             )
             break
-        answer = [_tensor(A) for A in answer]
-        bad_shape = [
-            l
-            for l, (A, C) in enumerate(zip(answer, change), start=1)
-            if A is None or A.shape != C.shape
-        ]
-        if bad_shape:
-            l = bad_shape[0]
-            wrong.append(
-                f"your ΔD_{l} for widths {widths} does not have the shape of D_{l}, a "
-                f"square matrix of the width between W_{l} and W_{l + 1}. Hint: "
-                "D_l = W_{l+1}ᵀ W_{l+1} − W_l W_lᵀ; G_{l+1}ᵀ G_{l+1} and G_l G_lᵀ have "
-                "that shape too."
-            )
+        hint = (
+            "D_l = W_{l+1}ᵀ W_{l+1} − W_l W_lᵀ is square, of the width between W_l "
+            "and W_{l+1}; G_{l+1}ᵀ G_{l+1} and G_l G_lᵀ have that shape too."
+        )
+        answer, problem = as_tensors(
+            answer,
+            f"your changes ΔD_l for widths {widths}",
+            hint,
+            [C.shape for C in change],
+        )
+        if answer is None:
+            wrong.append(problem)
             break
-        errors = [_relative(A, C) for A, C in zip(answer, change)]
+        errors = [relative_error(A, C) for A, C in zip(answer, change)]
         if max(errors) <= 1e-8:
             continue
         l = int(np.argmax(errors)) + 1
-        if all(_relative(-A, C) <= 1e-8 for A, C in zip(answer, change)):
+        if all(relative_error(-A, C) <= 1e-8 for A, C in zip(answer, change)):
             hint = (
                 "the sign: the η² term of layer l + 1 enters with +, of layer l with −."
             )
-        elif all(_relative(A, C / lr) <= 1e-8 for A, C in zip(answer, change)):
+        elif all(relative_error(A, C / lr) <= 1e-8 for A, C in zip(answer, change)):
             hint = "the factor is η², not η."
         else:
             hint = (

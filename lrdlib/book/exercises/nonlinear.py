@@ -13,47 +13,9 @@ import numpy as np
 import torch
 
 from ... import activations, init, losses, measures, models, rng, subspaces
-from .verdict import verdict
+from .verdict import as_numbers, as_tensor, relative_error, verdict
 
 DOUBLE = torch.float64
-
-
-def _as_matrix(answer, shape: tuple[int, ...], what: str, hint: str):
-    """``(tensor, None)``, or ``(None, message)`` unless ``answer`` has ``shape``."""
-    try:
-        A = torch.as_tensor(answer, dtype=DOUBLE)
-    except (TypeError, ValueError, RuntimeError):
-        return None, (
-            f"{what} should be a tensor of shape {shape}, you returned a "
-            f"{type(answer).__name__}. Hint: {hint}"
-        )
-    if tuple(A.shape) != tuple(shape):
-        return None, (
-            f"{what} has shape {tuple(A.shape)}, it should be {tuple(shape)}. "
-            f"Hint: {hint}"
-        )
-    return A, None
-
-
-def _as_numbers(answer, n: int, what: str, hint: str):
-    """``(floats, None)``, or ``(None, message)`` unless ``answer`` is ``n`` numbers."""
-    try:
-        values = tuple(float(v) for v in answer)
-    except (TypeError, ValueError):
-        return None, (
-            f"{what} should be {n} numbers, you returned {answer!r}. Hint: {hint}"
-        )
-    if len(values) != n:
-        return None, (
-            f"{what} should be {n} numbers, you returned {len(values)}. Hint: {hint}"
-        )
-    return values, None
-
-
-def _relative(A: torch.Tensor, B: torch.Tensor) -> float:
-    """``‖A − B‖ / ‖B‖`` (or ``‖A‖`` when ``B`` is zero)."""
-    scale = float(B.norm())
-    return float((A - B).norm()) / (scale if scale > 0 else 1.0)
 
 
 def _close(a: float, b: float, rtol: float = 1e-6) -> bool:
@@ -83,23 +45,23 @@ def check_two_layer_gradient(reader_fn, seed: int = 0) -> bool:
         X = torch.randn(d, N, generator=g, dtype=DOUBLE)
         Y = torch.randn(K, N, generator=g, dtype=DOUBLE)
         _, G = models.two_layer_gradient(W1, W2, X, Y, act)
-        A, problem = _as_matrix(
+        A, problem = as_tensor(
             reader_fn(W1.clone(), W2.clone(), X.clone(), Y.clone(), name),
-            (m, d),
             f"your G_1 for {name}",
             "G_1 has the shape of W_1: (W_2ᵀR ⊙ φ'(W_1X)) is (m, N), times Xᵀ.",
+            (m, d),
         )
         if problem:
             wrong.append(problem)
             continue
-        if _relative(A, G) <= 1e-8:
+        if relative_error(A, G) <= 1e-8:
             continue
         R = W2 @ act.fn(W1 @ X) - Y
-        if _relative(-A, G) <= 1e-8:
+        if relative_error(-A, G) <= 1e-8:
             hint = "the residual is R = W_2φ(W_1X) − Y, output minus target."
-        elif _relative(A, (W2.T @ R) @ X.T) <= 1e-8:
+        elif relative_error(A, (W2.T @ R) @ X.T) <= 1e-8:
             hint = "the chain rule passes through φ: multiply W_2ᵀR by φ'(W_1X)."
-        elif _relative(A, (W2.T @ R) * act.grad(W1 @ X) @ X.T / N) <= 1e-8:
+        elif relative_error(A, (W2.T @ R) * act.grad(W1 @ X) @ X.T / N) <= 1e-8:
             hint = "the loss is summed over the samples, not averaged."
         else:
             hint = (
@@ -107,7 +69,7 @@ def check_two_layer_gradient(reader_fn, seed: int = 0) -> bool:
                 "(phi.grad), then by Xᵀ."
             )
         wrong.append(
-            f"your G_1 for {name} is off by {_relative(A, G):.1e} (relative). "
+            f"your G_1 for {name} is off by {relative_error(A, G):.1e} (relative). "
             f"Hint: {hint}"
         )
     return verdict(wrong, "your G_1 matches two_layer_gradient for three activations")
@@ -129,12 +91,12 @@ def check_s_big(reader_fn, seed: int = 0) -> bool:
         Y = torch.randn(K, N, generator=g, dtype=DOUBLE)
         _, G = models.two_layer_gradient(0.1 * Q, W2, X, Y, "gelu")
         _, V_big = subspaces.gradient_subspace(0.1 * Q, G, K)
-        V, problem = _as_matrix(
+        V, problem = as_tensor(
             reader_fn(Q.clone(), G.clone(), K),
-            (d, 2 * K),
             f"your basis for m={m}, d={d}, K={K}",
             "S_big lives in the input space R^d and has 2K directions, K from each "
             "side of G's SVD (Qᵀ U_G maps the output side back to R^d).",
+            (d, 2 * K),
         )
         if problem:
             wrong.append(problem)
@@ -185,7 +147,7 @@ def check_energy_and_leak(reader_fn, seed: int = 0) -> bool:
         delta = inside + spill * torch.randn(m, d, generator=g, dtype=DOUBLE)
         energy = measures.energy_fraction(delta, V_big)
         leak = measures.leak(delta, Q, V_big)
-        answer, problem = _as_numbers(
+        answer, problem = as_numbers(
             reader_fn(delta.clone(), Q.clone(), V_big.clone()),
             2,
             "your answer",
@@ -242,15 +204,12 @@ def check_fraction_and_stable_rank(
             "0 and 1 whose first is 1."
         )
         return False
-    try:
-        W = torch.as_tensor(W, dtype=DOUBLE)
-    except (TypeError, ValueError, RuntimeError):
-        W = None
-    if W is None or W.ndim != 2:
-        print(
-            "wrong: W should be a matrix (a 2-D tensor). Hint: build it as "
-            "torch.diag(sigma) from the singular values you chose."
-        )
+    hint = "build it as torch.diag(sigma) from the singular values you chose."
+    W, problem = as_tensor(W, "your W", hint)
+    if W is not None and W.ndim != 2:
+        W, problem = None, f"your W has {W.ndim} dimensions, not 2. Hint: {hint}"
+    if W is None:
+        print("wrong:", problem)
         return False
     f, s = measures.top_energy_fraction(W, k), measures.stable_rank(W)
     if abs(f - fraction) > rtol * fraction or abs(s - stable_rank) > rtol * stable_rank:
@@ -281,7 +240,7 @@ def check_basis_free_measures(reader_fn, seed: int = 0) -> bool:
         delta = U @ torch.diag(S) @ V.T
         fraction = measures.top_energy_fraction(delta, k)
         srank = measures.stable_rank(delta)
-        answer, problem = _as_numbers(
+        answer, problem = as_numbers(
             reader_fn(delta.clone(), k),
             2,
             "your answer",
@@ -327,23 +286,23 @@ def check_adam_first_step(reader_fn, seed: int = 0) -> bool:
         G = torch.randn(*shape, generator=g, dtype=DOUBLE)
         # torch.optim.Adam's rule at t = 1: m̂ = G, v̂ = G², ΔW = −η m̂ / (√v̂ + ε)
         step = -lr * G / (G.abs() + 1e-8)
-        A, problem = _as_matrix(
+        A, problem = as_tensor(
             reader_fn(G.clone(), lr),
-            shape,
             "your ΔW",
             "the update has the shape of the gradient, entry by entry.",
+            shape,
         )
         if problem:
             wrong.append(problem)
             continue
-        err = _relative(A, step)
+        err = relative_error(A, step)
         if err <= 1e-6:
             continue
-        if _relative(-A, step) <= 1e-6:
+        if relative_error(-A, step) <= 1e-6:
             hint = "Adam steps against the gradient: ΔW = −η m̂ / (√v̂ + ε)."
-        elif _relative(A, -lr * G) <= 1e-6 or _relative(A, lr * G) <= 1e-6:
+        elif relative_error(A, -lr * G) <= 1e-6 or relative_error(A, lr * G) <= 1e-6:
             hint = "that is a GD step; Adam divides by the root of the second moment."
-        elif _relative(A, step * (1 - 0.9) / math.sqrt(1 - 0.999)) <= 1e-3:
+        elif relative_error(A, step * (1 - 0.9) / math.sqrt(1 - 0.999)) <= 1e-3:
             hint = "divide m and v by 1 − β₁ and 1 − β₂ (bias correction at t = 1)."
         else:
             hint = (
@@ -373,24 +332,24 @@ def check_ce_logit_gradient(reader_fn, seed: int = 0) -> bool:
         Z_ = Z.clone().requires_grad_(True)
         losses.mlp_loss(Z_, Y, kind="ce").backward()
         reference = Z_.grad
-        A, problem = _as_matrix(
+        A, problem = as_tensor(
             reader_fn(Z.clone(), Y.clone()),
-            (K, N),
             f"your gradient for K={K}, N={N}",
             "it has the shape of the logits Z, one column per sample.",
+            (K, N),
         )
         if problem:
             wrong.append(problem)
             continue
-        err = _relative(A, reference)
+        err = relative_error(A, reference)
         if err <= 1e-8:
             continue
         P_samples = torch.softmax(Z, dim=1)
-        if _relative(-A, reference) <= 1e-8:
+        if relative_error(-A, reference) <= 1e-8:
             hint = "the gradient is softmax(Z) − Y (predicted minus target)."
-        elif _relative(A, reference / N) <= 1e-8:
+        elif relative_error(A, reference / N) <= 1e-8:
             hint = "the loss is summed over the samples, not averaged."
-        elif _relative(A, P_samples - Y) <= 1e-8:
+        elif relative_error(A, P_samples - Y) <= 1e-8:
             hint = (
                 "the softmax runs over the classes, the rows of a column (dim=0), "
                 "not over the samples."
@@ -419,7 +378,7 @@ def check_lowrank_parameters(reader_fn) -> bool:
         bases = subspaces.random_bases(W, r, seed=1)
         full = models.n_trainable(models.DenseMLP(W, "gelu"))
         factorised = models.n_trainable(models.low_rank_model(W, bases, "gelu"))
-        answer, problem = _as_numbers(
+        answer, problem = as_numbers(
             reader_fn(d, m, K, r),
             2,
             "your answer",
@@ -483,29 +442,29 @@ def check_low_rank_forward(reader_fn, seed: int = 0) -> bool:
             W0[-1].clone(),
             name,
         )
-        A, problem = _as_matrix(
-            answer.detach() if isinstance(answer, torch.Tensor) else answer,
-            tuple(reference.shape),
+        A, problem = as_tensor(
+            answer,
             f"your outputs for widths {widths}",
             "X is (d, N) with one sample per column; the output is (K, N).",
+            tuple(reference.shape),
         )
         if problem:
             wrong.append(problem)
             continue
-        err = _relative(A, reference)
+        err = relative_error(A, reference)
         if err <= 1e-8:
             continue
         act = activations.activation(name)
         h = X
         for (U, V), C in zip(bases, cores):
             h = act.fn(U @ C @ V.T @ h)
-        if _relative(A, act.fn(W0[-1] @ h)) <= 1e-8:
+        if relative_error(A, act.fn(W0[-1] @ h)) <= 1e-8:
             hint = "the output layer is linear: no φ after it."
         else:
             transposed = X
             for (U, V), C in zip(bases, cores):
                 transposed = act.fn(U @ C.T @ V.T @ transposed)
-            if _relative(A, W0[-1] @ transposed) <= 1e-8:
+            if relative_error(A, W0[-1] @ transposed) <= 1e-8:
                 hint = "the core acts as C_l, not its transpose: U_l (C_l (V_lᵀ h))."
             else:
                 hint = "every hidden layer is h ← φ(U_l (C_l (V_lᵀ h)))."
@@ -530,11 +489,11 @@ def check_rotated_basis(reader_fn, seed: int = 0) -> bool:
         (8, 4, math.pi / 2),
     ):
         B = rng.haar_orthogonal(n, r, g)
-        A, problem = _as_matrix(
+        A, problem = as_tensor(
             reader_fn(B.clone(), theta, rng.spawn_seed(g)),
-            (n, r),
             f"your basis for n={n}, r={r}",
             "the rotated basis has the shape of B.",
+            (n, r),
         )
         if problem:
             wrong.append(problem)

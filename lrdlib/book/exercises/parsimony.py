@@ -8,20 +8,20 @@ import numpy as np
 import torch
 
 from ... import data, init, losses, measures, models, rng, subspaces, theory, train
-from .verdict import verdict
+from .verdict import (
+    as_int,
+    as_number,
+    as_numbers,
+    as_tensor,
+    as_tensors,
+    relative_error,
+    verdict,
+)
 
 
 def _generator(seed: int, name: str) -> np.random.Generator:
     """The numpy stream ``name`` of ``seed``, for drawing a checker's cases."""
     return np.random.default_rng(rng.stream(seed, name))
-
-
-def _as_tensor(value, what: str, hint: str) -> tuple[torch.Tensor | None, str]:
-    """``(tensor, "")`` or ``(None, message)`` when ``value`` is not array-like."""
-    try:
-        return torch.as_tensor(np.asarray(value, dtype=float), dtype=torch.float64), ""
-    except (TypeError, ValueError):
-        return None, f"{what} is a {type(value).__name__}, not an array. Hint: {hint}"
 
 
 def _regression_net(d: int, r: int, depth: int, d_y: int, seed: int):
@@ -49,7 +49,7 @@ def check_rho_recursion(reader_fn, seed: int = 0) -> bool:
     wrong = []
     for eps, lr, n_steps, depth, wd in cases:
         setting = f"ε={eps:.3f}, η={lr:.4g}, {n_steps} steps, L={depth}, λ={wd}"
-        answer, problem = _as_tensor(
+        answer, problem = as_tensor(
             reader_fn(eps, lr, n_steps, depth, wd),
             "your ρ",
             "return a numpy array of the values ρ(0), …, ρ(n_steps).",
@@ -94,7 +94,7 @@ def check_learning_subspace(reader_fn, seed: int = 0) -> bool:
         W0, loss = _regression_net(d, r, depth, d, rng.stream(seed, f"subspace {i}"))
         _, grads = models.dln_gradients(W0, loss)
         _, reference = subspaces.gradient_subspace(W0[0], grads[0], r)
-        V, problem = _as_tensor(
+        V, problem = as_tensor(
             reader_fn(W0[0].clone(), grads[0].clone(), r),
             "your V11",
             "return a (d, 2r) torch tensor whose columns span the subspace.",
@@ -147,15 +147,13 @@ def check_pinned_count(reader_fn, seed: int = 0) -> bool:
         h = train.train(W0, models.dln_objective(loss), 1 / d**2, 30, record_every=None)
         S = torch.linalg.svdvals(h.params[0]).numpy()
         counted = int((np.abs(S - 1) < 1e-9).sum())
-        answer = reader_fn(d, r, d_y)
-        if isinstance(answer, bool) or not isinstance(answer, (int, np.integer)):
-            return verdict(
-                [
-                    f"your count is a {type(answer).__name__}. Hint: return an int, "
-                    "the number of singular values of W_1 that never leave ε."
-                ],
-                "",
-            )
+        answer, problem = as_int(
+            reader_fn(d, r, d_y),
+            "your count",
+            "return an int, the number of singular values of W_1 that never leave ε.",
+        )
+        if answer is None:
+            return verdict([problem], "")
         if answer != counted:
             hint = (
                 "the count depends on d_y: the last layer is d_y × d, so the output "
@@ -190,17 +188,13 @@ def check_compression_gap(reader_fn, seed: int = 0) -> bool:
     ]
     wrong = []
     for eps, lr, n_steps, depth, d, r in cases:
-        answer = reader_fn(eps, lr, n_steps, depth, d, r)
-        try:
-            answer = float(answer)
-        except (TypeError, ValueError):
-            return verdict(
-                [
-                    f"your gap is a {type(answer).__name__}. Hint: return one float, "
-                    "the Frobenius norm of the difference."
-                ],
-                "",
-            )
+        answer, problem = as_number(
+            reader_fn(eps, lr, n_steps, depth, d, r),
+            "your gap",
+            "return one float, the Frobenius norm of the difference.",
+        )
+        if answer is None:
+            return verdict([problem], "")
         rho = theory.rho_square(eps, lr, n_steps, depth)
         expected = rho[-1] ** depth * math.sqrt(d - 2 * r)
         if math.isclose(answer, expected, rel_tol=1e-9):
@@ -215,8 +209,8 @@ def check_compression_gap(reader_fn, seed: int = 0) -> bool:
             hint = "the product of L layers carries ρ once per layer"
         else:
             hint = (
-                "the gap is the ρ block of the wide product: d − 2r singular values, "
-                "each ρ(t)^L"
+                "the gap is the ρ block of the wide product: count its singular "
+                "values and find what each one is after n_steps"
             )
         wrong.append(f"{setting}: your gap is {answer:.4g}. Hint: {hint}.")
     return verdict(wrong, "the gap in three settings")
@@ -238,17 +232,14 @@ def check_compressed_chain(reader_fn, seed: int = 0) -> bool:
         reference = models.end_to_end(models.compress(W0, loss, r, eps).layers())
         chain = reader_fn([W.clone() for W in W0], loss, r, eps)
         shapes = [(2 * r, d)] + [(2 * r, 2 * r)] * depth + [(d, 2 * r)]
-        try:
-            chain = [torch.as_tensor(M, dtype=torch.float64) for M in chain]
-            got = [tuple(M.shape) for M in chain]
-        except (TypeError, ValueError, RuntimeError):
-            return verdict(
-                [
-                    "your chain is not a list of matrices. Hint: return the list "
-                    "[V_inᵀ, W̃_1, …, W̃_L, U_out] of torch tensors."
-                ],
-                "",
-            )
+        chain, problem = as_tensors(
+            chain,
+            "your chain",
+            "return the list [V_inᵀ, W̃_1, …, W̃_L, U_out] of torch tensors.",
+        )
+        if chain is None:
+            return verdict([problem], "")
+        got = [tuple(M.shape) for M in chain]
         if got != shapes:
             wrong.append(
                 f"for d={d}, r={r}, L={depth} your chain has shapes {got}. Hint: "
@@ -279,14 +270,13 @@ def check_compressed_chain(reader_fn, seed: int = 0) -> bool:
                 "W_{L:1}(0) = ε^L O, so divide by ε^L, once per layer."
             )
             continue
-        product = models.end_to_end(chain)
-        error = float(torch.linalg.matrix_norm(product - reference))
-        if error > 1e-9 * float(torch.linalg.matrix_norm(reference)):
+        error = relative_error(models.end_to_end(chain), reference)
+        if error > 1e-9:
             wrong.append(
                 f"for d={d}, r={r} your chain's product at init is off by "
-                f"{error:.1e}. Hint: V_in must span r right singular vectors of the "
-                "gradient and r directions pulled back through W_1(0), and "
-                "U_out = W_{L:1}(0) V_in / ε^L for that same V_in."
+                f"{error:.1e} (relative). Hint: V_in must span r right singular "
+                "vectors of the gradient and r directions pulled back through "
+                "W_1(0), and U_out = W_{L:1}(0) V_in / ε^L for that same V_in."
             )
     return verdict(wrong, "the compressed chain of three networks")
 
@@ -306,15 +296,13 @@ def check_step_flops(reader_fn, seed: int = 0) -> bool:
     ]
     wrong = []
     for shapes in cases:
-        answer = reader_fn(list(shapes))
-        if isinstance(answer, bool) or not isinstance(answer, (int, np.integer)):
-            return verdict(
-                [
-                    f"your count is a {type(answer).__name__}. Hint: return an int, "
-                    "a sum of 2·m·n·p terms."
-                ],
-                "",
-            )
+        answer, problem = as_int(
+            reader_fn(list(shapes)),
+            "your count",
+            "return an int, a sum of 2·m·n·p terms.",
+        )
+        if answer is None:
+            return verdict([problem], "")
         expected = models.step_flops(shapes)
         if answer == expected:
             continue
@@ -349,26 +337,22 @@ def check_orthonormal_scatter(reader_fn, seed: int = 0) -> bool:
     for n, K in ((2, 3), (5, 4), (10, 5)):
         X = data.orthogonal_inputs(n * K, n * K, seed=rng.stream(seed, f"scatter {n}"))
         expected = measures.class_scatter(X, torch.arange(n * K) % K)
-        try:
-            within, between = (float(v) for v in reader_fn(n, K))
-        except (TypeError, ValueError):
-            return verdict(
-                [
-                    "your answer is not a pair of numbers. Hint: return the tuple "
-                    "(tr Σ_W, tr Σ_B)."
-                ],
-                "",
-            )
+        answer, problem = as_numbers(
+            reader_fn(n, K), 2, "your answer", "return the tuple (tr Σ_W, tr Σ_B)."
+        )
+        if answer is None:
+            return verdict([problem], "")
+        within, between = answer
         problems = []
         if not math.isclose(within, expected.within, rel_tol=1e-9):
             problems.append(
-                f"tr Σ_W = {within:.4g} is off. Hint: ‖x_i − μ_k‖² = 1 − 2⟨x_i, μ_k⟩ "
-                "+ ‖μ_k‖², with ⟨x_i, μ_k⟩ = ‖μ_k‖² = 1/n"
+                f"tr Σ_W = {within:.4g} is off. Hint: expand ‖x_i − μ_k‖² into three "
+                "terms and use orthonormality for each inner product"
             )
         if not math.isclose(between, expected.between, rel_tol=1e-9):
             problems.append(
-                f"tr Σ_B = {between:.4g} is off. Hint: the class mean has ‖μ_k‖² = "
-                "1/n and the grand mean ‖μ‖² = 1/N; the cross term is ⟨μ_k, μ⟩ = 1/N"
+                f"tr Σ_B = {between:.4g} is off. Hint: expand ‖μ_k − μ‖² the same way, "
+                "writing both means as averages of orthonormal vectors"
             )
         if problems:
             wrong.append(f"n={n}, K={K}: your " + "; your ".join(problems) + ".")
@@ -392,8 +376,8 @@ def check_separation_depth(reader_fn, seed: int = 0) -> bool:
         setting = f"ε={eps}, L={depth}, K={K}, n={n}"
         if expected is None:
             hint = (
-                "the first l with C_l < 10⁻² must also be a layer of the network, "
-                "l ≤ L − 1; read what the exercise asks for when it is not"
+                "tabulate the predicted C_l for the network's layers l = 0, …, L − 1 "
+                "and look where it first drops below 10⁻²"
             )
         elif answer is None:
             hint = "a layer l ≤ L − 1 does get below 10⁻² here; compare l with L − 1"
@@ -431,17 +415,13 @@ def check_separation_ratio(reader_fn, seed: int = 0) -> bool:
     for i, (p, counts) in enumerate(((6, (4, 4, 4)), (5, (3, 9, 5, 2)), (8, (12, 3)))):
         H, labels = _unbalanced_features(rng.stream(seed, f"ratio {i}"), p, counts)
         expected = measures.class_scatter(H, labels).ratio
-        try:
-            Y = data.one_hot(labels, len(counts))
-            answer = float(reader_fn(H.clone(), Y))
-        except (TypeError, ValueError, RuntimeError):
-            return verdict(
-                [
-                    "your ratio is not a number. Hint: return one float, "
-                    "C = tr Σ_W / tr Σ_B."
-                ],
-                "",
-            )
+        answer, problem = as_number(
+            reader_fn(H.clone(), data.one_hot(labels, len(counts))),
+            "your ratio",
+            "return one float, C = tr Σ_W / tr Σ_B.",
+        )
+        if answer is None:
+            return verdict([problem], "")
         if math.isclose(answer, expected, rel_tol=1e-9):
             continue
         means = torch.stack([H[:, labels == k].mean(dim=1) for k in range(len(counts))])
@@ -468,7 +448,8 @@ def check_layer_ratios(reader_fn, seed: int = 0) -> bool:
     """Check ``reader_fn(weights, X, labels, act) -> C``, shape ``(L,)``, C_l per depth.
 
     ``C_l`` of the input ``X (d, N)`` and of every hidden layer's output (the last
-    layer's excluded), against ``measures.separation_ratios`` for linear and tanh nets.
+    layer's excluded), against ``measures.separation_ratios`` for linear, tanh and
+    ReLU nets.
     """
     wrong = []
     for i, (act, depth, K, n) in enumerate(
@@ -481,7 +462,7 @@ def check_layer_ratios(reader_fn, seed: int = 0) -> bool:
             [N] * depth + [K], 1.0, seed=rng.stream(seed, f"layers W {i}")
         )
         expected = measures.separation_ratios(weights, X, labels, act)
-        answer, problem = _as_tensor(
+        answer, problem = as_tensor(
             reader_fn([W.clone() for W in weights], X.clone(), labels.clone(), act),
             "your C",
             "return a numpy array with one ratio per depth l = 0, …, L − 1.",

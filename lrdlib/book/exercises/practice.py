@@ -8,38 +8,13 @@ import scipy.linalg
 import torch
 
 from ... import measures, rng, track
-from .verdict import verdict
+from .verdict import as_number, as_tensor, verdict
 
-
-def _tensor(
-    value, what: str, shape: tuple[int, ...]
-) -> tuple[torch.Tensor | None, str]:
-    """``value`` as a float64 tensor of ``shape``, or ``None`` and what is wrong."""
-    try:
-        out = torch.as_tensor(value, dtype=torch.float64)
-    except (TypeError, ValueError, RuntimeError):
-        return None, (
-            f"{what} is a {type(value).__name__}, not a tensor. Hint: return a "
-            "torch.Tensor (or something torch.as_tensor accepts)."
-        )
-    if tuple(out.shape) != shape:
-        return None, (
-            f"{what} has shape {tuple(out.shape)}, which does not match the inputs. "
-            "Hint: compare it with the shapes given in the exercise; a transpose is "
-            "the usual slip."
-        )
-    return out, ""
-
-
-def _number(value, what: str) -> tuple[float | None, str]:
-    """``value`` as a float, or ``None`` and what is wrong."""
-    try:
-        return float(value), ""
-    except (TypeError, ValueError, RuntimeError):
-        return None, (
-            f"{what} is a {type(value).__name__}, not a number. Hint: return a "
-            "single float (float(x) of a one-element tensor)."
-        )
+_TENSOR_HINT = (
+    "return a torch.Tensor of the shape given in the exercise; a transpose is the "
+    "usual slip."
+)
+_NUMBER_HINT = "return a single float (float(x) of a one-element tensor)."
 
 
 # Chapter 10: CNNs and transformers
@@ -58,20 +33,18 @@ def check_conv_patches(reader_fn, seed: int = 0) -> bool:
         with torch.no_grad():
             conv.weight.copy_(torch.randn(4, c, 3, 3, generator=g))
             output = conv(images).permute(1, 0, 2, 3).reshape(4, -1).double()
-            P, problem = _tensor(
-                reader_fn(images, 3), "your patch matrix", (c * 9, n * s * s)
+            P, problem = as_tensor(
+                reader_fn(images, 3), "your patch matrix", _TENSOR_HINT
             )
-            if P is None:
-                return verdict(
-                    [
-                        problem.replace(
-                            "Hint:",
-                            "It needs one row per entry of a flattened kernel and "
-                            "one column per (sample, position). Hint:",
-                        )
-                    ],
-                    "",
+            if P is not None and P.shape != (c * 9, n * s * s):
+                problem = (
+                    f"your patch matrix has shape {tuple(P.shape)}, which does not "
+                    "match the inputs: it needs one row per entry of a flattened "
+                    "kernel and one column per (sample, position). Hint: "
+                    + _TENSOR_HINT
                 )
+            if problem:
+                return verdict([problem], "")
             err = float((conv.weight.double().reshape(4, -1) @ P - output).abs().max())
         if err > 1e-4:
             return verdict(
@@ -102,7 +75,9 @@ def check_chance_level(reader_fn, seed: int = 0) -> bool:
             for _ in range(20)
         ]
         level = sum(draws) / len(draws)
-        answer, problem = _number(reader_fn(n, k), f"your share for n={n}, k={k}")
+        answer, problem = as_number(
+            reader_fn(n, k), f"your share for n={n}, k={k}", _NUMBER_HINT
+        )
         if answer is None:
             wrong.append(problem)
         elif abs(answer - level) > 0.02:
@@ -143,9 +118,10 @@ def check_penultimate_gradient(reader_fn, seed: int = 0) -> bool:
         H = torch.randn(d, N, generator=g, dtype=torch.float64)
         y = torch.randint(0, K, (N,), generator=g)
         ref = _penultimate_reference(W_pen, W_L, H, y, relu)
-        G, problem = _tensor(
+        G, problem = as_tensor(
             reader_fn(W_pen.clone(), W_L.clone(), H.clone(), y.clone(), relu),
             "your gradient",
+            _TENSOR_HINT,
             (m, d),
         )
         if G is None:
@@ -201,8 +177,8 @@ def check_subspace_split(reader_fn, seed: int = 0) -> bool:
                 ],
                 "",
             )
-        inside, problem = _tensor(parts[0], "your inside part", (n,))
-        outside, other = _tensor(parts[1], "your outside part", (n,))
+        inside, problem = as_tensor(parts[0], "your inside part", _TENSOR_HINT, (n,))
+        outside, other = as_tensor(parts[1], "your outside part", _TENSOR_HINT, (n,))
         if inside is None or outside is None:
             return verdict([problem or other], "")
         if float((inside + outside - grad).abs().max()) > 1e-10:
@@ -238,7 +214,7 @@ def check_neighbour_alignment(reader_fn, seed: int = 0) -> bool:
         S = torch.diag(torch.linspace(3.0, 0.1, n, dtype=torch.float64))
         W = U @ S @ V.T
         W_next = V @ S @ U.T  # its right singular vectors are W's left ones
-        score, problem = _number(reader_fn(W, W_next, k), "your score")
+        score, problem = as_number(reader_fn(W, W_next, k), "your score", _NUMBER_HINT)
         if score is None:
             return verdict([problem], "")
         if abs(score - 1) > 1e-8:
@@ -255,7 +231,7 @@ def check_neighbour_alignment(reader_fn, seed: int = 0) -> bool:
         Ua = torch.linalg.svd(A)[0][:, :k]
         Vb = torch.linalg.svd(B)[2][:k].T
         defined = float(torch.diagonal(torch.abs(Vb.T @ Ua)).mean())
-        score, problem = _number(reader_fn(A, B, k), "your score")
+        score, problem = as_number(reader_fn(A, B, k), "your score", _NUMBER_HINT)
         if score is None:
             return verdict([problem], "")
         if abs(score - defined) > 1e-8:
@@ -300,7 +276,7 @@ def check_hessian_vector_product(reader_fn, seed: int = 0) -> bool:
                 ],
                 "",
             )
-        Hv, problem = _tensor(answer, "your product", (5,))
+        Hv, problem = as_tensor(answer, "your product", _TENSOR_HINT, (5,))
         if Hv is None:
             return verdict([problem], "")
         if float((Hv - ref).norm()) <= 1e-6 * (1 + float(ref.norm())):
@@ -333,7 +309,9 @@ def check_update_subspace_dimension(reader_fn) -> bool:
         ([(3, 5), (7, 3)], 4),
     )
     for shapes, k in cases:
-        count, problem = _number(reader_fn(list(shapes), k), "your dimension")
+        count, problem = as_number(
+            reader_fn(list(shapes), k), "your dimension", _NUMBER_HINT
+        )
         if count is None:
             return verdict([problem], "")
         right = sum(min(k, *shape) ** 2 for shape in shapes)
@@ -460,7 +438,9 @@ def check_largest_angle(reader_fn, seed: int = 0) -> bool:
     cases = (("the same subspace in another basis", A, A @ R), ("two random", A, B))
     cases += (("two nearly equal", A, C),)
     for name, P, Q in cases:
-        angle, problem = _number(reader_fn(P.clone(), Q.clone()), "your angle")
+        angle, problem = as_number(
+            reader_fn(P.clone(), Q.clone()), "your angle", _NUMBER_HINT
+        )
         if angle is None:
             return verdict([problem], "")
         right = float(scipy.linalg.subspace_angles(P.numpy(), Q.numpy()).max())
@@ -526,7 +506,7 @@ def check_update_columns(reader_fn, seed: int = 0) -> bool:
                 "",
             )
         for name, value in zip(names, answer):
-            number, problem = _number(value, f"your {name}")
+            number, problem = as_number(value, f"your {name}", _NUMBER_HINT)
             if number is None:
                 return verdict([problem], "")
             if abs(number - row[name]) > 1e-8 * max(1.0, abs(row[name])):
