@@ -26,7 +26,7 @@ The version is printed in every chapter's setup cell, so a reader can tell which
 made a figure; it changes whenever lrdlib's behaviour does (see CHANGELOG.md).
 """
 
-__version__ = "1.1.0"
+__version__ = "1.2.0"
 
 from . import (  # noqa: E402
     activations,

@@ -66,6 +66,16 @@ def test_a_legend_over_the_data_is_found():
     assert "legend covers 'under the legend'" in problem
 
 
+def test_a_legend_over_bars_is_found():
+    fig, ax = plt.subplots(figsize=(6, 3))
+    ax.bar(range(5), [1, 1, 1, 1, 1], label="share")
+    ax.legend(loc="lower left")
+    assert any("covers" in p for p in figure_check.layout_problems(fig))
+    ax.set_ylim(0, 2)
+    ax.legend(loc="upper right")
+    assert figure_check.layout_problems(fig) == []
+
+
 def test_watch_raises_on_draw_only_when_asked(monkeypatch):
     monkeypatch.delenv(figure_check.ENVIRONMENT_VARIABLE, raising=False)
     fig, ax = clean_figure()

@@ -15,7 +15,9 @@ import os
 
 import numpy as np
 from matplotlib.legend import Legend
+from matplotlib.patches import Rectangle
 from matplotlib.text import Text
+from matplotlib.transforms import Bbox
 
 ENVIRONMENT_VARIABLE = "LRDLIB_FIGURE_CHECK"
 COLUMN_WIDTH = 7.0  # inches: wider figures are shown scaled down to the text column
@@ -106,6 +108,13 @@ def _legend_covers(legend: Legend, ax, renderer) -> list[str]:
         points = points[_inside(clip, points)]  # what the axes clip is not drawn
         if _inside(box, points).any():
             covered.append(line.get_label())
+    for patch in ax.patches:
+        if not isinstance(patch, Rectangle):  # bars and histogram boxes only
+            continue
+        extent = Bbox.intersection(patch.get_window_extent(renderer), clip)
+        if patch.get_visible() and extent is not None and _overlap(box, extent):
+            covered.append("a bar")
+            break
     for collection in ax.collections:
         offsets = collection.get_offsets()
         if collection.get_visible() and len(offsets):
@@ -120,7 +129,7 @@ def layout_problems(fig, renderer=None) -> list[str]:
 
     Checks that no two texts overlap, that no text is smaller than 8 pt as displayed
     (a figure wider than the text column is shown scaled down), and that no legend
-    covers a plotted line or marker.
+    covers a plotted line, marker or bar.
     """
     if renderer is None:
         fig.canvas.draw()
