@@ -72,6 +72,7 @@ def test_a_legend_over_bars_is_found():
     ax.legend(loc="lower left")
     assert any("covers" in p for p in figure_check.layout_problems(fig))
     ax.set_ylim(0, 2)
+    ax.axvspan(0, 4, color="0.9", label="a shaded range")  # not data
     ax.legend(loc="upper right")
     assert figure_check.layout_problems(fig) == []
 

@@ -14,8 +14,8 @@ import itertools
 import os
 
 import numpy as np
+from matplotlib.container import BarContainer
 from matplotlib.legend import Legend
-from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
@@ -108,9 +108,13 @@ def _legend_covers(legend: Legend, ax, renderer) -> list[str]:
         points = points[_inside(clip, points)]  # what the axes clip is not drawn
         if _inside(box, points).any():
             covered.append(line.get_label())
-    for patch in ax.patches:
-        if not isinstance(patch, Rectangle):  # bars and histogram boxes only
-            continue
+    bars = [
+        patch
+        for container in ax.containers
+        if isinstance(container, BarContainer)  # bar charts and histograms
+        for patch in container.patches
+    ]
+    for patch in bars:
         extent = Bbox.intersection(patch.get_window_extent(renderer), clip)
         if patch.get_visible() and extent is not None and _overlap(box, extent):
             covered.append("a bar")
