@@ -53,7 +53,7 @@ def title_page(config) -> str:
     return rf"""\begin{{titlepage}}
 \centering
 \vspace*{{4cm}}
-{{\Huge\bfseries {config.project}\par}}
+{{\Huge\bfseries {config.html_title or config.project}\par}}
 \vspace{{0.8cm}}
 {{\Large An executable textbook\par}}
 \vspace{{2.5cm}}

@@ -8,6 +8,10 @@ A slider prints as its default figure. Its output carries, as ``text/plain``, th
 sentence ``lrdlib.book.widgets.print_note`` wrote ("Printed at ε = 0.1; the online book
 has a slider for it."): the LaTeX builder appends it to the figure's caption, before
 myst-nb keeps only the PNG of the bundle.
+
+Theorems, lemmas, definitions and exercises are numbered chapter.n on the page; the
+LaTeX build's numbers carry the section as well (4.1.1), so they are renumbered
+chapter.n in document order, as on the page. LaTeX numbers figures and tables itself.
 """
 
 from __future__ import annotations
@@ -34,6 +38,21 @@ class DropFoldedCode(SphinxPostTransform):
 
 
 WIDGET = "application/vnd.jupyter.widget-view+json"
+NUMBERED_BY_LATEX = ("figure", "table", "code-block")
+
+
+def number_by_chapter(app, env) -> list[str]:
+    """Renumber theorems, exercises and the like chapter.n for the LaTeX builder."""
+    if app.builder.name != "latex":
+        return []
+    for numbers in env.toc_fignumbers.values():
+        for kind, by_id in numbers.items():
+            if kind in NUMBERED_BY_LATEX:
+                continue
+            in_order = sorted(by_id.items(), key=lambda item: item[1])
+            for count, (target, number) in enumerate(in_order, start=1):
+                by_id[target] = (number[0], count)
+    return []
 
 
 class PrintSliderNote(SphinxPostTransform):
@@ -64,4 +83,6 @@ class PrintSliderNote(SphinxPostTransform):
 def setup(app):
     app.add_post_transform(DropFoldedCode)
     app.add_post_transform(PrintSliderNote)
+    # after the toctree collector has numbered everything (its priority is 500)
+    app.connect("env-get-updated", number_by_chapter, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

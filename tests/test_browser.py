@@ -283,7 +283,7 @@ def test_slider_is_usable_on_a_phone(chapter, base_url, browser):
 # Display and inline maths, theorem and proof boxes (sphinx-proof renders them as
 # admonitions), admonitions and tables.
 CLIPPABLE = (
-    "mjx-container, div.admonition, div.proof, div.topic, table.table, "
+    "mjx-container, div.math, div.admonition, div.proof, div.topic, table, "
     "div.highlight pre"
 )
 WIDTHS = (1280, 400)
@@ -297,7 +297,7 @@ PAGES = sorted(
 def clipped_elements(driver) -> list[str]:
     """Elements whose content is cut off: wider than an ancestor that hides overflow,
     hiding their own overflow, or running off the screen. Content in a box that
-    scrolls sideways (``overflow-x: auto``) is not cut off."""
+    scrolls sideways (``overflow-x: auto``) is not cut off; the box itself must fit."""
     return driver.execute_script(f"""
         const hides = el => ['hidden', 'clip'].includes(getComputedStyle(el).overflowX);
         const name = el => el.tagName.toLowerCase() + (el.className
@@ -309,22 +309,25 @@ def clipped_elements(driver) -> list[str]:
                 continue;
             const box = el.getBoundingClientRect();
             if (box.width === 0) continue;
-            if (hides(el) && el.scrollWidth > el.clientWidth + 1) {{
+            if (hides(el) && el.clientWidth > 0  // inline boxes have no clientWidth
+                && el.scrollWidth > el.clientWidth + 1) {{
                 found.push(name(el) + ' hides its own overflow'); continue;
             }}
-            let clipped = false;
+            let clipped = false, scrolls = false;
             for (let up = el.parentElement; up && up !== document.body;
                  up = up.parentElement) {{
                 const outer = up.getBoundingClientRect();
                 const style = getComputedStyle(up).overflowX;
-                if (['auto', 'scroll'].includes(style)) break;  // it scrolls: not cut
+                if (['auto', 'scroll'].includes(style)) {{  // it scrolls: not cut
+                    scrolls = true; break;
+                }}
                 if (hides(up) && (box.right > outer.right + 1
                                   || box.left < outer.left - 1)) {{
                     found.push(name(el) + ' is cut by ' + name(up)); clipped = true;
                     break;
                 }}
             }}
-            if (!clipped && box.right > window.innerWidth + 1)
+            if (!clipped && !scrolls && box.right > window.innerWidth + 1)
                 found.push(name(el) + ' runs off the screen');
         }}
         return found;""")
@@ -345,7 +348,7 @@ def wait_for_maths(driver) -> None:
     driver.execute_async_script(
         "const done = arguments[arguments.length - 1];"
         "if (!document.querySelector('.math')) { done(); return; }"
-        "MathJax.startup.promise.then(() => done());"
+        "MathJax.startup.promise.then(() => setTimeout(done, 200));"
     )
 
 

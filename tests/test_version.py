@@ -63,3 +63,4 @@ def test_built_pages_and_notebooks_show_the_version():
 def test_pdf_title_page_shows_the_version():
     tex = LATEX.read_text()
     assert "\\begin{titlepage}" in tex and f"Version {VERSION}" in tex
+    assert "{\\Huge\\bfseries Low-Rank Training Dynamics\\par}" in tex
