@@ -49,7 +49,6 @@ TERMS = {
     "low-rank MLP": r"low-rank (MLP|model)|factorised MLP",
     "matrix completion": r"matrix completion",
     "momentum": r"\bmomentum\b",
-    "neural collapse": r"neural collapse",
     "numerical rank": r"numerical rank",
     "orthogonal initialisation": r"orthogonal initiali[sz]ation",
     "PCA whitening": r"\bPCA\b",

@@ -145,10 +145,11 @@ def leaks(texts: dict[str, str]) -> list[str]:
 
 
 def built(path: Path) -> Path:
+    """``path``, or skip (fail under CI) if the edition or PDF was not built."""
     if not path.exists():
         if os.environ.get("CI"):
-            pytest.fail(f"{path} is missing: .ci/run builds the editions before tests")
-        pytest.skip("build the editions first: python tools/build_edition.py student")
+            pytest.fail(f"{path} is missing: .ci/run builds it before the tests")
+        pytest.skip(f"{path.name} is not built: .ci/run builds the editions and PDFs")
     return path
 
 
